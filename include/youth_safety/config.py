@@ -1,0 +1,66 @@
+"""Where everything lives: the one place paths and settings are decided.
+
+Runtime data sits under one home, ``./var`` by default, overridable with
+``YOUTH_SAFETY_HOME``. Code and project files are found relative to the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+CONTRACTS_DIR = PACKAGE_DIR / "contracts"
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+CODES_DIR = DBT_PROJECT_DIR / "seeds" / "codes"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+SOURCES = ("education", "social_care", "yos", "police", "health")
+TIMEZONE = "Europe/London"
+WAREHOUSE_WRITER_POOL = "warehouse_writer"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths under the data home."""
+
+    home: Path
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        home = os.environ.get("YOUTH_SAFETY_HOME") or str(REPO_ROOT / "var")
+        return cls(home=Path(home).resolve())
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse" / "partnership.duckdb"
+
+    @property
+    def truth_dir(self) -> Path:
+        return self.home / "truth"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    @property
+    def dbt_log_dir(self) -> Path:
+        return self.home / "dbt" / "logs"
+
+    def landing_night_dir(self, source: str, night: str) -> Path:
+        """Folder the agency drops its files into for one delivery night (YYYY-MM-DD)."""
+        return self.landing_dir / source / night
