@@ -1,0 +1,20 @@
+with latest as (
+    {{ latest_rows('health', 'semh_referrals') }}
+)
+
+select
+    referral_id,
+    nhs_number,
+    forename,
+    surname,
+    cast(dob as date) as date_of_birth,
+    sex as sex_code,
+    {{ lookup_code('sex', 'latest.sex') }} as sex_label,
+    postcode,
+    service as service_code,
+    {{ lookup_code('semh_service', 'latest.service') }} as service_label,
+    cast(referral_date as date) as referral_date,
+    cast(first_appointment_date as date) as first_appointment_date,
+    _load_id,
+    _loaded_at
+from latest

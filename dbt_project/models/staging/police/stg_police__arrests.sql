@@ -1,0 +1,19 @@
+with latest as (
+    {{ latest_rows('police', 'arrests') }}
+)
+
+select
+    arrest_id,
+    crime_ref,
+    cast(arrest_date as date) as arrest_date,
+    offence_code,
+    {{ lookup_code('offence', 'latest.offence_code') }} as offence_label,
+    forename,
+    surname,
+    cast(dob as date) as date_of_birth,
+    sex as sex_code,
+    {{ lookup_code('sex', 'latest.sex') }} as sex_label,
+    pnc_id,
+    _load_id,
+    _loaded_at
+from latest

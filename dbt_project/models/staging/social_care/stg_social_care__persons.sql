@@ -1,0 +1,19 @@
+with latest as (
+    {{ latest_rows('social_care', 'ssd_person') }}
+)
+
+select
+    pers_person_id as person_id,
+    pers_upn as upn,
+    pers_nhs_number as nhs_number,
+    pers_forename as forename,
+    pers_surname as surname,
+    cast(pers_dob as date) as date_of_birth,
+    pers_sex as sex_code,
+    {{ lookup_code('sex', 'latest.pers_sex') }} as sex_label,
+    pers_ethnicity as ethnicity_code,
+    {{ lookup_code('ethnicity', 'latest.pers_ethnicity') }} as ethnicity_label,
+    pers_postcode as postcode,
+    _load_id,
+    _loaded_at
+from latest

@@ -1,0 +1,1 @@
+"""Data-quality rules derived from the extract contracts."""
