@@ -58,9 +58,9 @@ class LandingWriter:
     def write_delta(self, extract: str, rows: pd.DataFrame) -> None:
         contract = get_contract(*extract.split("."))
         rows = rows[rows["_night"] <= self.plan.end_day]
-        history = rows[rows["_night"] <= self.plan.go_live].sort_values("_night", kind="stable")
-        history = history.drop_duplicates(list(contract.primary_key), keep="last").assign(_night=self.plan.go_live)
-        rows = pd.concat([history, rows[rows["_night"] > self.plan.go_live]])
+        rows = rows.assign(_night=rows["_night"].clip(lower=self.plan.go_live)).sort_values("_night", kind="stable")
+        # A file carries the latest version of each record sent that night (history included).
+        rows = rows.drop_duplicates(["_night", *contract.primary_key], keep="last")
         for night, part in rows.groupby("_night", sort=True):
             self._append(contract, int(night), part.drop(columns="_night"))
 

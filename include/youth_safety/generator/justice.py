@@ -86,7 +86,7 @@ def _outcomes(rng, det: pd.DataFrame) -> pd.DataFrame:
         elif x < p_nfa + p_cr + p_yc + p_ycc:
             outcome[i] = "YCC"
         else:
-            p_custody = min(0.06 + 0.09 * s * np.exp(0.25 * risk[i]) + 0.12 * serious[i], 0.5)
+            p_custody = min(0.12 + 0.16 * s * np.exp(0.25 * risk[i]) + 0.12 * serious[i], 0.5)
             if u[i, 1] < p_custody:
                 outcome[i] = "DTO" if u[i, 2] < 0.85 else "S250"
             else:

@@ -67,21 +67,18 @@ class MessLog:
 
 
 def typo(rng: np.random.Generator, names: np.ndarray) -> np.ndarray:
-    """One keyboard slip per name."""
+    """One keyboard slip per name: a letter substituted, dropped, doubled or transposed."""
     out = names.copy()
     ops = rng.integers(4, size=len(names))
     for i, (name, op) in enumerate(zip(names, ops)):
-        if len(name) < 3:
-            continue
-        k = int(rng.integers(1, len(name) - 1))
-        if op == 0:
-            out[i] = name[:k] + str(LETTERS[rng.integers(26)]) + name[k + 1:]
-        elif op == 1:
-            out[i] = name[:k] + name[k + 1:]
-        elif op == 2:
-            out[i] = name[:k] + name[k] + name[k:]
-        else:
-            out[i] = name[:k - 1] + name[k] + name[k - 1] + name[k + 1:]
+        k = int(rng.integers(1, max(len(name) - 1, 2)))
+        slips = (
+            name[:k] + str(LETTERS[(LETTERS != name[k:k + 1].lower()).nonzero()[0][rng.integers(25)]]) + name[k + 1:],
+            name[:k] + name[k + 1:],
+            name[:k] + name[k:k + 1] + name[k:],
+            name[:k - 1] + name[k:k + 1] + name[k - 1] + name[k + 1:],
+        )
+        out[i] = next(s for s in (slips[op], *slips) if s != name)
     return out
 
 

@@ -100,7 +100,7 @@ def _care_periods(rng, refs: pd.DataFrame) -> pd.DataFrame:
     """Care entries from referrals: at most one open period per child."""
     r = refs["risk"].clip(-3, 4).to_numpy()
     age_factor = np.select([refs["age"] < 1, refs["age"] < 10, refs["age"] < 16], [2.5, 1.1, 0.75], 0.6)
-    cand = refs[rng.random(len(refs)) < 0.1 * np.exp(0.05 * r) * age_factor].copy()
+    cand = refs[rng.random(len(refs)) < 0.078 * np.exp(0.35 * r) * age_factor].copy()
     cand["cla_start"] = cand["ref_day"] + rng.integers(0, 60, len(cand))
     eighteen = cand["dob"] + int(18 * DAYS_PER_YEAR)
     length = np.exp(rng.normal(np.log(500), 1.0, len(cand))).astype(int) + 30
