@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from youth_safety.config import SOURCES, Settings
 from youth_safety.contracts import Contract, all_contracts, get_contract
@@ -74,10 +76,15 @@ class LandingWriter:
         coded = [f.name for f in contract.fields if f.codes and f.type != "json_array"]
         rows, planted = row_mess(rng, rows, coded, True, self.rates)
         relative = str(path.relative_to(self.settings.landing_dir))
-        for i, kind, column in planted:
-            self.log.add(contract.source, contract.extract, [""], kind, column, relative, np.array([offset + i + 1]))
+        for kind in ("invalid_code", "duplicate_row"):
+            hits = [(i, column) for i, k, column in planted if k == kind]
+            for column in sorted({c for _, c in hits}):
+                at = np.array([offset + i + 1 for i, c in hits if c == column])
+                self.log.add(contract.source, contract.extract, np.full(len(at), ""), kind, column, relative, at)
         path.parent.mkdir(parents=True, exist_ok=True)
-        rows[contract.columns].to_csv(path, mode="a", header=offset == 0, index=False, lineterminator="\n")
+        table = pa.Table.from_pandas(rows[contract.columns].astype(str), preserve_index=False)
+        with open(path, "ab") as fh:
+            pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=offset == 0, quoting_style="needed"))
         if offset == 0:
             self.files.append({"file": relative, "source": contract.source, "extract": contract.extract,
                                "extract_night": iso(np.array([night]))[0], "delivered_night": path.parent.name})
