@@ -1,0 +1,23 @@
+# Fresh clone to running platform: `make demo` (synthetic data, Airflow, one nightly run) or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+CLI := $(VENV)/bin/youth-safety
+TODAY := $(shell TZ=Europe/London date +%F)
+
+.PHONY: demo test
+
+# Bootstrap once: a virtualenv with the pinned uv, then the locked dependencies.
+$(VENV)/.synced: uv.lock pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(VENV)/bin/pip install uv==0.13.9
+	UV_PYTHON_DOWNLOADS=never $(VENV)/bin/uv sync --frozen
+	touch $@
+
+demo: $(VENV)/.synced
+	$(CLI) generate --scale 1.0 --seed 42 --start 2016-04-01 --end $(TODAY)
+	$(CLI) airflow-init
+	$(CLI) nightly --date $(TODAY)
+
+test: $(VENV)/.synced
+	$(VENV)/bin/pytest

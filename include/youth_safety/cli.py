@@ -1,0 +1,131 @@
+"""youth-safety: generate synthetic deliveries, set up Airflow, run and report a night."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import NoReturn
+
+import duckdb
+import pendulum
+import typer
+
+from youth_safety.airflow_env import run_airflow
+from youth_safety.config import TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+DAG_ID = "partnership_nightly"
+TAIL_LINES = 30
+EXCEPTION_LINE = re.compile(r"^[\w.]+(?:Error|Exception): .*?(?=^\d{4}-\d\d-\d\dT|\Z)", re.MULTILINE | re.DOTALL)
+
+
+def _today() -> datetime:
+    return datetime.fromisoformat(pendulum.today(TIMEZONE).to_date_string())
+
+
+def _night_option(help_text: str):
+    return typer.Option(_today(), "--date", formats=["%Y-%m-%d"], help=help_text, show_default="today")
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    raise typer.Exit(1)
+
+
+def _errors(log_text: str) -> list[str]:
+    """The exceptions a log reports (``SomeError: message`` up to the next log record), else its tail."""
+    found = EXCEPTION_LINE.findall(log_text)
+    return [e.strip() for e in found] or log_text.splitlines()[-TAIL_LINES:]
+
+
+def _airflow(settings: Settings, args: list[str], log_path: Path, what: str) -> None:
+    """Run one Airflow command; on failure show the errors in its log and exit non-zero."""
+    start = log_path.stat().st_size if log_path.exists() else 0
+    done = run_airflow(settings, args, log_path)
+    if done.returncode != 0:
+        with open(log_path) as log:
+            log.seek(start)
+            errors = _errors(log.read())
+        _fail("\n".join([*errors, "", f"{what} failed (exit {done.returncode}); Airflow's full log: {log_path}"]))
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple]) -> None:
+    """A name column then right-aligned counts."""
+    width = max(len(str(row[0])) for row in [header, *rows]) + 2
+    counts = [max(len(header[i]), *(len(f"{row[i]:,}") for row in rows)) + 2 for i in range(1, len(header))]
+    typer.echo(f"{header[0]:<{width}}" + "".join(f"{h:>{w}}" for h, w in zip(header[1:], counts)))
+    for row in rows:
+        typer.echo(f"{row[0]:<{width}}" + "".join(f"{n:>{w},}" for n, w in zip(row[1:], counts)))
+
+
+@app.command()
+def generate(
+    scale: float = typer.Option(1.0, min=0.001, help="Population scale (1.0 = borough size)."),
+    seed: int = typer.Option(42, help="Random seed: the same seed gives the same files."),
+    start: datetime = typer.Option("2016-04-01", formats=["%Y-%m-%d"], help="First day simulated."),
+    end: datetime = typer.Option(_today(), formats=["%Y-%m-%d"], help="Last delivery night.", show_default="today"),
+    nightly_days: int = typer.Option(7, min=1, help="Last nights delivered one folder each (before: one history)."),
+) -> None:
+    """Write synthetic agency deliveries into the landing zone (replacing what is there)."""
+    from youth_safety.generator import generate as generate_landing
+
+    settings = Settings.from_env()
+    typer.echo(f"Landing zone: {settings.landing_dir}")
+    try:
+        summary = generate_landing(settings, scale, seed, start.date(), end.date(), nightly_days, progress=typer.echo)
+    except ValueError as exc:
+        _fail(f"generate: {exc}")
+    _print_table(("extract", "rows"), list(summary.rows_by_extract.items()))
+    if settings.warehouse_path.exists():
+        typer.echo(f"Note: {settings.warehouse_path} holds loads of an earlier landing zone; files that differ "
+                   "(another --end or --seed) will load again. Delete it for a clean start.")
+
+
+@app.command("airflow-init")
+def airflow_init() -> None:
+    """Create or upgrade Airflow's metadata database and the warehouse writer pool (idempotent)."""
+    settings = Settings.from_env()
+    log_path = settings.airflow_home / "logs" / "airflow_init.log"
+    _airflow(settings, ["db", "migrate"], log_path, "airflow db migrate")
+    _airflow(settings, ["pools", "set", WAREHOUSE_WRITER_POOL, "1", "One DuckDB writer at a time"], log_path,
+             f"creating pool {WAREHOUSE_WRITER_POOL}")
+    typer.echo(f"Airflow ready in {settings.airflow_home} (pool {WAREHOUSE_WRITER_POOL}: 1 slot)")
+
+
+@app.command()
+def nightly(night: datetime = _night_option("Night to run (YYYY-MM-DD).")) -> None:
+    """Run the partnership_nightly DAG for one night (airflow dags test) and print its summary."""
+    settings = Settings.from_env()
+    if not (settings.airflow_home / "airflow.db").exists():
+        _fail(f"Airflow is not set up in {settings.airflow_home}: run `youth-safety airflow-init` first")
+    log_path = settings.airflow_home / "logs" / f"nightly_{night:%Y-%m-%d}.log"
+    typer.echo(f"Running {DAG_ID} for night {night:%Y-%m-%d} (Airflow log: {log_path}) ...")
+    _airflow(settings, ["dags", "test", DAG_ID, f"{night:%Y-%m-%d}"], log_path, f"{DAG_ID} for {night:%Y-%m-%d}")
+    _show_summary(settings, night.date())
+
+
+@app.command()
+def summary(night: datetime = _night_option("Night whose summary to show (YYYY-MM-DD).")) -> None:
+    """Print the stored run summary of a night."""
+    _show_summary(Settings.from_env(), night.date())
+
+
+def _show_summary(settings: Settings, night: date) -> None:
+    from youth_safety.summary import read_summary, summary_path
+
+    if not settings.warehouse_path.exists():
+        _fail(f"No warehouse at {settings.warehouse_path}: run `youth-safety nightly` first")
+    try:
+        found = read_summary(settings, night)
+    except duckdb.IOException as exc:
+        _fail(f"Cannot read {settings.warehouse_path} (is a run writing it?): {exc}")
+    if found is None:
+        _fail(f"No run summary for night {night} in {settings.warehouse_path}")
+    typer.echo(f"Warehouse: {settings.warehouse_path}")
+    typer.echo(f"Report: {summary_path(settings, night)}")
+    typer.echo(f"Night {night} (run {found.run_id}, recorded {found.recorded_at:%Y-%m-%d %H:%M} UTC)")
+    rows = [(s.source, s.files_loaded, s.files_skipped, s.rows_loaded, found.raw_rows[s.source]) for s in found.loads]
+    rows.append(("total", *(sum(column) for column in list(zip(*rows))[1:])))
+    _print_table(("source", "files loaded", "files skipped", "rows loaded", "raw rows"), rows)

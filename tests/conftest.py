@@ -1,0 +1,91 @@
+"""Shared set-up: a throwaway data home for Airflow, and tiny landed files for loader tests."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from youth_safety.airflow_env import airflow_env
+from youth_safety.config import Settings
+from youth_safety.contracts import Contract, Field
+
+CLI = Path(sys.executable).parent / "youth-safety"
+HOME = pytest.StashKey[Path]()
+SAMPLE_BY_TYPE = {
+    "string": "s",
+    "integer": "7",
+    "decimal": "1.5",
+    "date": "2024-01-31",
+    "boolean": "Y",
+    "json_array": '["3A"]',
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point Airflow at a throwaway home before any test module imports it."""
+    config.stash[HOME] = Path(tempfile.mkdtemp(prefix="youth-safety-test-"))
+    os.environ.update(airflow_env(Settings(config.stash[HOME])))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(config.stash[HOME], ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """Run the youth-safety CLI as a user would, in this session's environment."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(CLI), *args], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def airflow_settings(pytestconfig: pytest.Config, cli) -> Settings:
+    """The session's data home, with Airflow's metadata database migrated once."""
+    done = cli("airflow-init")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return Settings(pytestconfig.stash[HOME])
+
+
+def sample_value(field: Field, row: int) -> str:
+    """A value of the field's type; optional fields are left empty (a missing value)."""
+    if not field.required:
+        return ""
+    if field.allowed_values:
+        return sorted(field.allowed_values)[0]
+    return f"{field.name}-{row}" if field.type == "string" else SAMPLE_BY_TYPE[field.type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """A fresh data home for one test."""
+    return Settings(tmp_path)
+
+
+@pytest.fixture
+def land(settings: Settings):
+    """Write a small extract file into the test's landing zone as an agency would."""
+
+    def write(contract: Contract, delivered: date, night: date, rows: int, columns: list[str] | None = None) -> Path:
+        folder = settings.landing_night_dir(contract.source, delivered.isoformat())
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / contract.file_name(night.isoformat())
+        columns = columns or contract.columns
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(columns)
+            for row in range(rows):
+                writer.writerow(sample_value(contract.field(c), row) for c in columns)
+        return path
+
+    return write
