@@ -151,3 +151,11 @@ def test_ground_truth_covers_every_agency_person_record(borough):
             landed |= set(read_extract(path)[column])
         known = set(records.loc[records["entity"] == entity, "record_id"])
         assert landed and landed <= known, (source, extract)
+
+
+def test_mess_rates_from_the_command_line():
+    rates = MessRates.parse(["name_typo=0.5", "late_file=0"])
+    assert (rates.name_typo, rates.late_file, rates.nickname) == (0.5, 0.0, MessRates().nickname)
+    for bad, message in (("bogus=1", "unknown mess kind 'bogus'"), ("name_typo=x", "must be a number"), ("dob_swap=2", "between 0 and 1")):
+        with pytest.raises(ValueError, match=message):
+            MessRates.parse([bad])

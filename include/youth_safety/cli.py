@@ -67,14 +67,17 @@ def generate(
     start: datetime = typer.Option("2016-04-01", formats=["%Y-%m-%d"], help="First day simulated."),
     end: datetime = typer.Option(_today(), formats=["%Y-%m-%d"], help="Last delivery night.", show_default="today"),
     nightly_days: int = typer.Option(7, min=1, help="Last nights delivered one folder each (before: one history)."),
+    mess: list[str] = typer.Option([], help="Override a mess rate, e.g. --mess name_typo=0.05 --mess late_file=0 (see README)."),
 ) -> None:
     """Write synthetic agency deliveries into the landing zone (replacing what is there)."""
+    from youth_safety.generator import MessRates
     from youth_safety.generator import generate as generate_landing
 
     settings = Settings.from_env()
     typer.echo(f"Landing zone: {settings.landing_dir}")
     try:
-        summary = generate_landing(settings, scale, seed, start.date(), end.date(), nightly_days, progress=typer.echo)
+        rates = MessRates.parse(mess)
+        summary = generate_landing(settings, scale, seed, start.date(), end.date(), nightly_days, rates, progress=typer.echo)
     except ValueError as exc:
         _fail(f"generate: {exc}")
     _print_table(("extract", "rows"), list(summary.rows_by_extract.items()))

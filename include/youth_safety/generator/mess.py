@@ -44,6 +44,23 @@ class MessRates:
     def none(cls) -> "MessRates":
         return cls(**{f.name: 0.0 for f in fields(cls)})
 
+    @classmethod
+    def parse(cls, overrides: list[str]) -> "MessRates":
+        """Defaults with ``kind=rate`` overrides, as given on the command line."""
+        known = {f.name for f in fields(cls)}
+        values = {}
+        for item in overrides:
+            kind, _, rate = item.partition("=")
+            if kind not in known:
+                raise ValueError(f"unknown mess kind {kind!r}; known: {', '.join(sorted(known))}")
+            try:
+                values[kind] = float(rate)
+            except ValueError:
+                raise ValueError(f"mess rate for {kind} must be a number, got {rate!r}") from None
+            if not 0 <= values[kind] <= 1:
+                raise ValueError(f"mess rate for {kind} must be between 0 and 1, got {rate}")
+        return cls(**values)
+
 
 class MessLog:
     """Every planted piece of mess: where, what kind, which column."""
