@@ -1,14 +1,17 @@
-"""Nightly partnership load: every agency's landed files into the raw layer, then dbt, then the summary.
+"""Nightly partnership load: every agency's landed files through the quality gates into the raw layer, then dbt, then the summary.
 
 Runs at 02:00 Europe/London. The night a run processes is its logical date in
-Europe/London (YYYY-MM-DD): files in landing folders dated on or before it that are
-not loaded yet.
+Europe/London (YYYY-MM-DD): files in landing folders dated on or before it that were not
+judged before.
 
-Failure policy: the per-source loads are mapped task instances, so one source failing
-does not stop the others from loading (each file commits on its own, and a re-run
-skips what is already in). dbt_build and summarise keep the default trigger rule
-(all_success): a night with a failed load builds no marts from a partial delivery and
-the run fails, so it is seen and re-run once the file is mended.
+Gates: each source's files are judged by the quality gate before anything is written
+(file rules, GDPR rules, then every row rule through Great Expectations). Quarantined
+rows and GDPR exclusions are recorded with their reasons; a refused file holds back its
+whole source for the night (nothing of it is loaded, so its marts keep the last good
+data) and fails that source's load task with the file, rule and count, without retries.
+The other sources go ahead: dbt_build and summarise run once every load has finished
+(trigger rule all_done), and the final task fails the run if any source was held back,
+so the night is seen and mended.
 
 Every task writes the DuckDB warehouse, and DuckDB allows one writing process per
 file, so all of them take a slot of the one-slot warehouse writer pool.
@@ -21,7 +24,8 @@ from dataclasses import asdict
 from datetime import date
 
 import pendulum
-from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
+from airflow.sdk import CronTriggerTimetable, TriggerRule, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from youth_safety.config import SOURCES, TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
 
@@ -45,30 +49,50 @@ def _night() -> date:
 def partnership_nightly():
     @task(pool=WAREHOUSE_WRITER_POOL, map_index_template="{{ task.op_kwargs['source'] }}")
     def load(source: str) -> dict:
-        """Load one source's new files for the night."""
-        from youth_safety.ingest import load_source
+        """Gate and load one source's new files for the night."""
+        from youth_safety.ingest import GateFailure, load_source
 
-        return asdict(load_source(Settings.from_env(), source, _night()))
+        try:
+            return asdict(load_source(Settings.from_env(), source, _night(), get_current_context()["run_id"]))
+        except GateFailure as failure:
+            raise AirflowFailException(str(failure)) from None  # data-quality failures are not retried
 
-    @task(pool=WAREHOUSE_WRITER_POOL)
+    @task(pool=WAREHOUSE_WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
     def dbt_build() -> None:
-        """Build the dbt project (seeds, models, tests) on the warehouse."""
+        """Build the dbt project (seeds, models, tests) on what the gates let through."""
         from youth_safety.dbt_runner import build
 
         build(Settings.from_env())
 
-    @task(pool=WAREHOUSE_WRITER_POOL)
-    def summarise(loads: list[dict]) -> dict:
+    @task(pool=WAREHOUSE_WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
+    def summarise() -> dict:
         """Record files and rows per source for the night."""
-        from youth_safety.ingest import SourceLoad
         from youth_safety.summary import write_summary
 
-        run_id = get_current_context()["run_id"]
-        summary = write_summary(Settings.from_env(), _night(), run_id, [SourceLoad(**d) for d in loads])
-        return summary.as_dict()
+        return write_summary(Settings.from_env(), _night(), get_current_context()["run_id"]).as_dict()
+
+    @task(pool=WAREHOUSE_WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
+    def report() -> str:
+        """Write the night's data-quality report for governance leads."""
+        from youth_safety.governance.report import write_report
+
+        return str(write_report(Settings.from_env(), _night()))
+
+    @task
+    def gates_passed(summary: dict) -> None:
+        """Fail the run when a source was held back or did not finish, naming them."""
+        held = [s["source"] for s in summary["sources"] if s["status"] != "published"]
+        problems = [f"held back by a rejected file: {', '.join(held)}"] if held else []
+        if summary["sources_without_result"]:
+            problems.append(f"no result (load failed): {', '.join(summary['sources_without_result'])}")
+        if problems:
+            raise AirflowFailException(f"night {summary['night']}: " + "; ".join(problems))
 
     loads = load.expand(source=list(SOURCES))
-    loads >> dbt_build() >> summarise(loads)
+    built = dbt_build()
+    summary = summarise()
+    loads >> built >> summary >> report()
+    built >> gates_passed(summary)  # a failed dbt build fails the run too
 
 
 partnership_nightly()

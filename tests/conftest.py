@@ -16,6 +16,7 @@ import pytest
 from youth_safety.airflow_env import airflow_env
 from youth_safety.config import Settings
 from youth_safety.contracts import Contract, Field
+from youth_safety.identifiers import make_pnc_id, make_upn
 
 CLI = Path(sys.executable).parent / "youth-safety"
 HOME = pytest.StashKey[Path]()
@@ -57,12 +58,24 @@ def airflow_settings(pytestconfig: pytest.Config, cli) -> Settings:
     return Settings(pytestconfig.stash[HOME])
 
 
+SAMPLE_BY_FORMAT = {
+    "upn": make_upn(206, 2001, 16, 5),
+    "nhs_number": "9434765919",
+    "pnc_id": make_pnc_id(2009, 123456),
+    "postcode": "N7 8AB",
+    "lsoa": "E01002700",
+    "academic_year": "2023/24",
+}
+
+
 def sample_value(field: Field, row: int) -> str:
-    """A value of the field's type; optional fields are left empty (a missing value)."""
+    """A valid value of the field's type and format; optional fields are left empty (a missing value)."""
     if not field.required:
         return ""
     if field.allowed_values:
         return sorted(field.allowed_values)[0]
+    if field.format:
+        return SAMPLE_BY_FORMAT[field.format]
     return f"{field.name}-{row}" if field.type == "string" else SAMPLE_BY_TYPE[field.type]
 
 

@@ -28,7 +28,10 @@ def test_dag_folder_imports_cleanly_with_the_schedule_and_pool():
     assert dag.timetable == CronTriggerTimetable("0 2 * * *", timezone=TIMEZONE)
     assert dag.timezone.name == TIMEZONE
     assert (dag.catchup, dag.max_active_runs) == (False, 1)
-    assert {t.task_id: t.pool for t in dag.tasks} == dict.fromkeys(("load", "dbt_build", "summarise"), WAREHOUSE_WRITER_POOL)
+    writers = dict.fromkeys(("load", "dbt_build", "summarise", "report"), WAREHOUSE_WRITER_POOL)
+    assert {t.task_id: t.pool for t in dag.tasks} == writers | {"gates_passed": "default_pool"}
+    assert {t.task_id: t.trigger_rule for t in dag.tasks if t.trigger_rule == "all_done"}.keys() == {"dbt_build", "summarise", "report"}
+    assert sorted(t.task_id for t in dag.tasks if not t.downstream_task_ids) == ["gates_passed", "report"]
 
 
 def landed_rows(settings: Settings, night: date) -> Counter:
@@ -60,14 +63,44 @@ def first_run(airflow_settings, generated, cli):
     return done
 
 
-def test_nightly_run_loads_every_landed_row(airflow_settings, generated, first_run):
-    expected = landed_rows(airflow_settings, END)
-    assert sum(expected.values()) > 0
-    assert raw_rows(airflow_settings) == expected
+def audit_totals(settings: Settings) -> dict[str, tuple[int, int, int, int]]:
+    """Per source: rows received, loaded, quarantined and excluded over every loaded file."""
+    with connect(settings.warehouse_path, read_only=True) as con:
+        rows = con.execute(
+            "select source, sum(rows_received), sum(rows_loaded), sum(rows_quarantined), sum(rows_excluded) "
+            "from audit.file_loads where status = 'loaded' group by source").fetchall()
+    return {source: tuple(int(n) for n in counts) for source, *counts in rows}
+
+
+def test_nightly_run_conserves_every_landed_row(airflow_settings, generated, first_run):
+    landed = landed_rows(airflow_settings, END)
+    totals = audit_totals(airflow_settings)
+    assert sum(landed.values()) > 0
+    for source in SOURCES:
+        received, loaded, quarantined, excluded = totals[source]
+        assert received == landed[source], source  # every landed row was judged
+        assert received == loaded + quarantined + excluded, source  # and is loaded, quarantined or excluded
+    assert raw_rows(airflow_settings) == Counter({s: t[1] for s, t in totals.items()})
+    assert sum(t[2] for t in totals.values()) > 0  # the generator's planted mess is held back
     summary = read_summary(airflow_settings, END)
     assert sum(s.files_loaded + s.files_skipped for s in summary.loads) == generated.files
-    assert {s.source: s.rows_loaded for s in summary.loads} == expected
+    assert all(s.status == "published" for s in summary.loads)
     assert "raw rows" in first_run.stdout and str(airflow_settings.warehouse_path) in first_run.stdout
+    assert (airflow_settings.reports_dir / f"data_quality_{END}.html").exists()
+
+
+def test_planted_mess_is_quarantined_under_the_right_rules(airflow_settings, first_run):
+    """Invalid codes and duplicated rows the generator logged appear in quarantine at their rows."""
+    import pandas as pd
+
+    mess = pd.read_csv(airflow_settings.truth_dir / "mess.csv", dtype=str, keep_default_na=False)
+    planted = mess[mess["kind"].isin(["invalid_code", "duplicate_row"])]
+    with connect(airflow_settings.warehouse_path, read_only=True) as con:
+        held = {(f, int(r), c) for f, r, c in con.execute("select file_name, source_row_number, rule_code from audit.quarantine").fetchall()}
+    expected_rule = {"invalid_code": "CON-CODE", "duplicate_row": "DUP-ROW"}
+    assert len(planted) > 0
+    for row in planted.itertuples():
+        assert (row.file, int(row.row_number), expected_rule[row.kind]) in held, row
 
 
 def test_second_run_of_the_same_night_adds_nothing(airflow_settings, generated, first_run, cli):
@@ -80,7 +113,7 @@ def test_second_run_of_the_same_night_adds_nothing(airflow_settings, generated, 
     assert sum(s.files_skipped for s in summary.loads) == generated.files
 
 
-def test_a_failed_source_fails_the_run_but_not_the_other_sources(airflow_settings, first_run, cli):
+def test_a_rejected_file_holds_back_its_source_and_fails_the_run_while_others_go_ahead(airflow_settings, first_run, cli):
     bad = airflow_settings.landing_night_dir("police", NEXT.isoformat()) / f"crimes_{NEXT:%Y%m%d}.csv"
     bad.parent.mkdir(parents=True)
     bad.write_text("crime_ref\nC1\n")
@@ -92,9 +125,11 @@ def test_a_failed_source_fails_the_run_but_not_the_other_sources(airflow_setting
 
     done = cli("nightly", "--date", NEXT.isoformat())
     assert done.returncode == 1
-    assert f"police/{NEXT}/crimes_{NEXT:%Y%m%d}.csv: header lacks required police.crimes column(s)" in done.stderr
-    assert raw_rows(airflow_settings) == before + Counter(health=1)
+    assert f"police/{NEXT}/crimes_{NEXT:%Y%m%d}.csv rejected under FILE-COLUMNS" in done.stderr
+    assert raw_rows(airflow_settings) == before  # police held back; health's only row quarantined
     with connect(airflow_settings.warehouse_path, read_only=True) as con:
-        loaded = con.execute("select count(*) from audit.file_loads where file_name = ?", [f"health/{NEXT}/{good.name}"])
-        assert loaded.fetchone() == (1,)
-    assert read_summary(airflow_settings, NEXT) is None  # dbt and the summary wait for a whole night
+        judged = con.execute("select status, rows_quarantined from audit.file_loads where file_name = ?", [f"health/{NEXT}/{good.name}"])
+        assert judged.fetchall() == [("loaded", 1)]
+    summary = read_summary(airflow_settings, NEXT)  # dbt and the summary ran for the sources that went ahead
+    assert {s.source: s.status for s in summary.loads}["police"] == "held"
+    assert {s.source: s.status for s in summary.loads}["health"] == "published"

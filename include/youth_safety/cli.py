@@ -129,6 +129,30 @@ def _show_summary(settings: Settings, night: date) -> None:
     typer.echo(f"Warehouse: {settings.warehouse_path}")
     typer.echo(f"Report: {summary_path(settings, night)}")
     typer.echo(f"Night {night} (run {found.run_id}, recorded {found.recorded_at:%Y-%m-%d %H:%M} UTC)")
-    rows = [(s.source, s.files_loaded, s.files_skipped, s.rows_loaded, found.raw_rows[s.source]) for s in found.loads]
+    rows = [(s.source, s.files_loaded, s.files_skipped, s.files_rejected + s.files_blocked, s.rows_received, s.rows_loaded,
+             s.rows_quarantined, s.rows_excluded, found.raw_rows[s.source] or 0) for s in found.loads]
     rows.append(("total", *(sum(column) for column in list(zip(*rows))[1:])))
-    _print_table(("source", "files loaded", "files skipped", "rows loaded", "raw rows"), rows)
+    _print_table(("source", "files loaded", "skipped", "held", "rows received", "loaded", "quarantined", "excluded", "raw rows"), rows)
+    for load in found.loads:
+        if load.status != "published":
+            typer.secho(f"{load.source}: held back tonight ({load.files_rejected} file(s) rejected, {load.files_blocked} blocked); "
+                        "its marts keep the last good data", fg=typer.colors.RED)
+    for source in found.missing_sources:
+        typer.secho(f"{source}: no result recorded (its load failed)", fg=typer.colors.RED)
+
+
+@app.command()
+def report(night: datetime = _night_option("Night to report on (YYYY-MM-DD).")) -> None:
+    """Write the night's data-quality report (HTML page, and its file table as CSV); print the page's path."""
+    from youth_safety.governance.report import ReportError, write_report
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        _fail(f"No warehouse at {settings.warehouse_path}: run `youth-safety nightly` first")
+    try:
+        path = write_report(settings, night.date())
+    except duckdb.IOException as exc:
+        _fail(f"Cannot read {settings.warehouse_path} (is a run writing it?): {exc}")
+    except ReportError as exc:
+        _fail(f"report: {exc}")
+    typer.echo(path)

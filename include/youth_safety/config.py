@@ -61,6 +61,11 @@ class Settings:
     def dbt_log_dir(self) -> Path:
         return self.home / "dbt" / "logs"
 
+    @property
+    def opt_out_path(self) -> Path:
+        """People whose objection to the processing is upheld (kept outside the warehouse)."""
+        return self.home / "governance" / "opt_out.csv"
+
     def landing_night_dir(self, source: str, night: str) -> Path:
         """Folder the agency drops its files into for one delivery night (YYYY-MM-DD)."""
         return self.landing_dir / source / night

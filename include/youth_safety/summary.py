@@ -1,10 +1,14 @@
-"""The run summary of a night: files and rows per source, kept in the warehouse and as JSON."""
+"""The run summary of a night: what each source's gate and load did, kept in the warehouse and as JSON.
+
+Each source's load records its own line in ``audit.run_summaries`` (so a held source
+still reports); the summarise step adds the raw-layer totals and writes the JSON.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -14,6 +18,8 @@ from youth_safety.contracts import contracts_for
 from youth_safety.ingest import SourceLoad
 from youth_safety.warehouse import connect, ensure_schema, raw_table
 
+LOAD_FIELDS = [f.name for f in fields(SourceLoad)]
+
 
 @dataclass(frozen=True)
 class RunSummary:
@@ -22,6 +28,7 @@ class RunSummary:
     recorded_at: datetime
     loads: tuple[SourceLoad, ...]
     raw_rows: dict[str, int]
+    missing_sources: tuple[str, ...]  # sources whose load did not record a result (the task failed)
 
     def as_dict(self) -> dict:
         return {
@@ -29,6 +36,7 @@ class RunSummary:
             "run_id": self.run_id,
             "recorded_at": self.recorded_at.isoformat(),
             "sources": [asdict(load) | {"raw_rows_total": self.raw_rows[load.source]} for load in self.loads],
+            "sources_without_result": list(self.missing_sources),
         }
 
 
@@ -45,21 +53,33 @@ def raw_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return counts
 
 
-def write_summary(settings: Settings, night: date, run_id: str, loads: list[SourceLoad]) -> RunSummary:
-    """Record what the run did in audit.run_summaries and in <reports>/run_summary_<night>.json."""
-    recorded_at = datetime.now(UTC).replace(tzinfo=None)
+def _read(con: duckdb.DuckDBPyConnection, night: date, run_id: str | None) -> RunSummary | None:
+    """The run's source lines (the latest run of the night when ``run_id`` is None)."""
+    run_filter = "run_id = ?" if run_id else "run_id = (select run_id from audit.run_summaries where night = ? order by recorded_at desc limit 1)"
+    rows = con.execute(
+        f"select {', '.join(LOAD_FIELDS)}, raw_rows_total, run_id, recorded_at from audit.run_summaries "
+        f"where night = ? and {run_filter}", [night, run_id or night]).fetchall()
+    if not rows:
+        return None
+    rows.sort(key=lambda row: SOURCES.index(row[0]))
+    loads = tuple(SourceLoad(*row[: len(LOAD_FIELDS)]) for row in rows)
+    return RunSummary(
+        night=night, run_id=rows[0][-2], recorded_at=max(row[-1] for row in rows), loads=loads,
+        raw_rows={row[0]: row[len(LOAD_FIELDS)] for row in rows},
+        missing_sources=tuple(s for s in SOURCES if s not in {load.source for load in loads}),
+    )
+
+
+def write_summary(settings: Settings, night: date, run_id: str) -> RunSummary:
+    """Add raw-layer totals to the run's source lines and write <reports>/run_summary_<night>.json."""
     with connect(settings.warehouse_path) as con:
         ensure_schema(con)
-        summary = RunSummary(night, run_id, recorded_at, tuple(loads), raw_row_counts(con))
-        con.executemany(
-            "insert into audit.run_summaries (night, run_id, source, files_loaded, files_skipped, "
-            "rows_loaded, raw_rows_total, recorded_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (night, run_id, s.source, s.files_loaded, s.files_skipped, s.rows_loaded,
-                 summary.raw_rows[s.source], recorded_at)
-                for s in loads
-            ],
-        )
+        for source, total in raw_row_counts(con).items():
+            con.execute("update audit.run_summaries set raw_rows_total = ? where night = ? and run_id = ? and source = ?",
+                        [total, night, run_id, source])
+        summary = _read(con, night, run_id)
+    if summary is None:
+        raise RuntimeError(f"no source recorded a result for night {night} (run {run_id})")
     path = summary_path(settings, night)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
@@ -67,21 +87,6 @@ def write_summary(settings: Settings, night: date, run_id: str, loads: list[Sour
 
 
 def read_summary(settings: Settings, night: date) -> RunSummary | None:
-    """The latest stored summary for a night, or None when no run has summarised it."""
+    """The latest run's summary for a night, or None when no run has recorded one."""
     with connect(settings.warehouse_path, read_only=True) as con:
-        rows = con.execute(
-            "select run_id, recorded_at, source, files_loaded, files_skipped, rows_loaded, raw_rows_total "
-            "from audit.run_summaries where night = ? "
-            "qualify recorded_at = max(recorded_at) over ()",
-            [night],
-        ).fetchall()
-    if not rows:
-        return None
-    rows.sort(key=lambda row: SOURCES.index(row[2]))
-    return RunSummary(
-        night=night,
-        run_id=rows[0][0],
-        recorded_at=rows[0][1],
-        loads=tuple(SourceLoad(source, loaded, skipped, n) for _, _, source, loaded, skipped, n, _ in rows),
-        raw_rows={row[2]: row[6] for row in rows},
-    )
+        return _read(con, night, None)

@@ -20,16 +20,63 @@ LOAD_METADATA_COLUMNS = {
 
 FILE_LOADS_DDL = """
 create table if not exists audit.file_loads (
-    load_id varchar primary key,
-    night date not null,
+    load_id varchar not null,             -- <source>.<extract>.<extract night>.<sha256[:12]>
+    run_night date not null,              -- the night whose run judged the file
+    source varchar not null,
+    extract varchar not null,
+    file_name varchar not null,           -- <source>/<delivered night>/<file>
+    extract_night date not null,          -- the night the file covers (from its name)
+    delivered_night date not null,        -- the landing folder it arrived in
+    file_checksum varchar not null,
+    status varchar not null,              -- loaded | rejected | blocked (another file of the source was rejected)
+    rows_received integer not null,
+    rows_loaded integer not null,
+    rows_quarantined integer not null,
+    rows_excluded integer not null,
+    rejection_rule varchar,               -- a FILE-* rule code when rejected
+    rejection_reason varchar,             -- the rule's message with the details (never a value)
+    dropped_columns varchar[],            -- GDPR-MINIMISATION: names of columns not in the contract
+    withheld_columns varchar[],           -- GDPR-SPECIAL: special-category columns withheld
+    started_at timestamp not null,
+    finished_at timestamp not null,
+    check (status <> 'loaded' or rows_received = rows_loaded + rows_quarantined + rows_excluded),
+    primary key (load_id, run_night)      -- a blocked file is judged again on a later night
+)
+"""
+
+QUARANTINE_DDL = """
+create table if not exists audit.quarantine (
+    load_id varchar not null,
     source varchar not null,
     extract varchar not null,
     file_name varchar not null,
-    delivered_night date not null,
-    file_checksum varchar not null,
-    rows_received integer not null,
-    rows_loaded integer not null,
-    loaded_at timestamp not null
+    source_row_number integer not null,   -- 1 = first data row of the file
+    rule_code varchar not null,
+    column_name varchar,
+    masked_value varchar                  -- identifiers masked; other values truncated to 100 characters
+)
+"""
+
+EXCLUSIONS_DDL = """
+create table if not exists audit.gdpr_exclusions (
+    load_id varchar not null,
+    source varchar not null,
+    extract varchar not null,
+    file_name varchar not null,
+    source_row_number integer not null,
+    rule_code varchar not null
+)
+"""
+
+WARNINGS_DDL = """
+create table if not exists audit.rule_warnings (
+    load_id varchar not null,
+    source varchar not null,
+    extract varchar not null,
+    file_name varchar not null,
+    source_row_number integer not null,
+    rule_code varchar not null,           -- a rule downgraded to warn in gates.yml: the row was loaded
+    column_name varchar
 )
 """
 
@@ -38,10 +85,16 @@ create table if not exists audit.run_summaries (
     night date not null,
     run_id varchar not null,
     source varchar not null,
+    status varchar not null,              -- published | held (a file was rejected: nothing of the source tonight)
     files_loaded integer not null,
-    files_skipped integer not null,
+    files_skipped integer not null,       -- judged on an earlier run (loaded or rejected before)
+    files_rejected integer not null,
+    files_blocked integer not null,
+    rows_received bigint not null,
     rows_loaded bigint not null,
-    raw_rows_total bigint not null,
+    rows_quarantined bigint not null,
+    rows_excluded bigint not null,
+    raw_rows_total bigint,                -- filled in by the run's summary
     recorded_at timestamp not null,
     primary key (night, run_id, source)
 )
@@ -66,8 +119,8 @@ def raw_table_ddl(contract: Contract) -> str:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw layer and the audit tables when missing (idempotent)."""
     con.execute("create schema if not exists audit")
-    con.execute(FILE_LOADS_DDL)
-    con.execute(RUN_SUMMARY_DDL)
+    for ddl in (FILE_LOADS_DDL, QUARANTINE_DDL, EXCLUSIONS_DDL, WARNINGS_DDL, RUN_SUMMARY_DDL):
+        con.execute(ddl)
     for contract in all_contracts():
         con.execute(f"create schema if not exists {raw_schema(contract.source)}")
         con.execute(raw_table_ddl(contract))

@@ -56,10 +56,16 @@ class Contract:
     primary_key: tuple[str, ...]
     fields: tuple[Field, ...]
     path: Path
+    record_date: str | None = None  # the event date retention and age scope are judged on
+    borough_only: bool = False  # records of people living outside the borough are out of scope
 
     @property
     def name(self) -> str:
         return f"{self.source}.{self.extract}"
+
+    @property
+    def dob_field(self) -> str | None:
+        return next((f.name for f in self.fields if f.identifies == "dob"), None)
 
     @property
     def columns(self) -> list[str]:
@@ -114,6 +120,8 @@ def load_contract(path: Path) -> Contract:
         primary_key=tuple(raw["primary_key"]),
         fields=fields,
         path=path,
+        record_date=raw.get("record_date"),
+        borough_only=bool(raw.get("borough_only", False)),
     )
     names = contract.columns
     if len(set(names)) != len(names):
@@ -122,6 +130,10 @@ def load_contract(path: Path) -> Contract:
         raise ContractError(f"{path}: unknown delivery mode {contract.delivery!r}")
     if missing := set(contract.primary_key) - set(names):
         raise ContractError(f"{path}: primary key names unknown fields {sorted(missing)}")
+    if contract.record_date and contract.field(contract.record_date).type != "date":
+        raise ContractError(f"{path}: record_date {contract.record_date!r} must name a date field")
+    if contract.borough_only and not any(f.format == "postcode" for f in fields):
+        raise ContractError(f"{path}: borough_only needs a postcode field")
     if path.stem != contract.extract or path.parent.name != contract.source:
         raise ContractError(f"{path}: file must be <source>/<extract>.yml")
     return contract

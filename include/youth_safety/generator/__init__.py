@@ -62,7 +62,7 @@ def generate(
         raise ValueError("need at least one nightly delivery after the start date")
     streams = iter(np.random.SeedSequence(seed).spawn(8))
     rng = lambda: np.random.default_rng(next(streams))  # noqa: E731
-    for folder in (settings.landing_dir, settings.truth_dir):
+    for folder in (settings.landing_dir, settings.truth_dir, settings.opt_out_path.parent):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
 
@@ -98,6 +98,7 @@ def generate(
                 writer.write_delta(part.extract, part.rows)
     files = writer.finish()
     _write_truth(settings, borough.people, world, log, files)
+    _write_opt_outs(rng(), settings, borough.people, world)
     summary = GenerationSummary(
         rows_by_extract=dict(sorted(writer.rows_written.items())), files=len(files), people=len(borough.people),
         go_live=iso(np.array([plan.go_live]))[0], end=end.isoformat(), late_files=int(files["late"].sum()),
@@ -105,6 +106,23 @@ def generate(
     )
     progress(f"wrote {summary.files} files, {sum(summary.rows_by_extract.values()):,} rows in {summary.seconds}s")
     return summary
+
+
+OPT_OUT_SHARE = 0.0005
+
+
+def _write_opt_outs(rng: np.random.Generator, settings: Settings, people: pd.DataFrame, world: agencies.World) -> None:
+    """A few people known to the agencies whose objection is upheld: the opt-out register."""
+    known = np.unique(pd.concat(world.source_records)["person_id"])
+    chosen = np.sort(rng.choice(known, size=max(1, int(len(known) * OPT_OUT_SHARE)), replace=False))
+    who = people.set_index("person_id").loc[chosen]
+    register = pd.DataFrame({
+        "nhs_number": who["nhs_number"].to_numpy(), "upn": world.upn_of.reindex(chosen).fillna("").to_numpy(),
+        "surname": who["surname"].to_numpy(), "dob": iso(who["dob"].to_numpy()),
+    })
+    settings.opt_out_path.parent.mkdir(parents=True, exist_ok=True)
+    register.to_csv(settings.opt_out_path, index=False, lineterminator="\n")
+    pd.DataFrame({"person_id": chosen}).to_csv(settings.truth_dir / "opt_outs.csv", index=False, lineterminator="\n")
 
 
 def _write_truth(settings: Settings, people: pd.DataFrame, world: agencies.World, log: MessLog, files: pd.DataFrame) -> None:

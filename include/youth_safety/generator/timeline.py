@@ -1,4 +1,4 @@
-"""Dates as integer day numbers (days since 1970-01-01) and the school calendar."""
+"""Dates as integer day numbers (days since 1970-01-01), and school terms as day numbers."""
 
 from __future__ import annotations
 
@@ -6,15 +6,11 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from youth_safety.school_calendar import terms_of
+
 EPOCH = date(1970, 1, 1)
 DAYS_PER_YEAR = 365.25
 
-# Term (code, first day, last day) as (month, day) within the academic year.
-TERMS = (
-    ("AUT", (9, 4), (12, 19)),
-    ("SPR", (1, 6), (3, 29)),
-    ("SUM", (4, 15), (7, 21)),
-)
 SESSIONS_PER_TERM = {"AUT": 140, "SPR": 116, "SUM": 124}
 # Night each term's attendance is delivered: (month, day) after the term, in the year after
 # the academic year starts for AUT and SPR, and in the next academic year for SUM.
@@ -55,12 +51,8 @@ def academic_cohort(dob_days: np.ndarray) -> np.ndarray:
 
 
 def term_bounds(ay: int) -> list[tuple[str, int, int]]:
-    """The three terms of an academic year as (code, first day, last day)."""
-    out = []
-    for code, (m1, d1), (m2, d2) in TERMS:
-        year = ay if m1 >= 9 else ay + 1
-        out.append((code, day(date(year, m1, d1)), day(date(year, m2, d2))))
-    return out
+    """The terms of an academic year, from the shared school calendar, as (code, first day, last day)."""
+    return [(t.term, day(t.first_day), day(t.last_day)) for t in terms_of(academic_year_label(ay))]
 
 
 def age_years(dob_days: np.ndarray | int, at_days: np.ndarray | int) -> np.ndarray:

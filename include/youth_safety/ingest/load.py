@@ -1,4 +1,12 @@
-"""Load landed files into the raw layer: one transaction per file, each file once."""
+"""Gate and load one source's landed files for a night: all of the source, or none of it.
+
+Every file not judged before goes through the quality gate (``quality.gate``). Accepted
+rows go into ``raw_<source>.<extract>`` with their load metadata; quarantined rows and
+GDPR exclusions are recorded with their reasons in ``audit``. If any file is refused, the
+source's inserts for the night are rolled back (its marts keep the last good data), the
+refused file is recorded as rejected (and not tried again) and the source's other files
+as blocked (tried again next night), and ``GateFailure`` names the file, rule and count.
+"""
 
 from __future__ import annotations
 
@@ -10,111 +18,179 @@ import duckdb
 import pandas as pd
 
 from youth_safety.config import Settings
+from youth_safety.governance.opt_out import OptOutRegister
+from youth_safety.governance.register import register
 from youth_safety.ingest.discover import LandedFile, landed_files
+from youth_safety.quality.gate import FileContext, Verdict, judge
+from youth_safety.quality.policy import policies
 from youth_safety.warehouse import LOAD_METADATA_COLUMNS, connect, ensure_schema, raw_table
 
 log = logging.getLogger(__name__)
 
-FRAME = "landed_frame"
+FRAME = "gate_frame"
+# Within a night, an extract is judged after the extracts its rules look up.
+JUDGED_AFTER = {"ssd_assessment_factors": "ssd_cin_assessments"}
 
 
-class LoadError(ValueError):
-    """A landed file cannot be loaded; the message names the file, row and rule."""
+class GateFailure(RuntimeError):
+    """A file of the source was refused; the source's night is not published."""
 
 
 @dataclass(frozen=True)
 class SourceLoad:
-    """What one source's load did for a night."""
+    """What one source's gate and load did for a night."""
 
     source: str
+    status: str  # published | held
     files_loaded: int
     files_skipped: int
+    files_rejected: int
+    files_blocked: int
+    rows_received: int
     rows_loaded: int
+    rows_quarantined: int
+    rows_excluded: int
 
 
-def read_extract(landed: LandedFile) -> pd.DataFrame:
-    """The file's contract columns as text, in contract order; empty strings stay empty here."""
-    try:
-        frame = pd.read_csv(landed.path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise LoadError(f"{landed.name}: not a readable UTF-8 CSV: {str(exc).strip()}") from None
-    columns = landed.contract.columns
-    if missing := [c for c in columns if c not in frame.columns]:
-        raise LoadError(f"{landed.name}: header lacks required {landed.contract.name} column(s): {', '.join(missing)}")
-    if extra := [c for c in frame.columns if c not in columns]:
-        log.warning("%s: ignoring column(s) not in the contract: %s", landed.name, ", ".join(extra))
-    frame = frame[columns]
-    frame.insert(len(columns), "_source_row_number", range(1, len(frame) + 1))
-    return frame
+def _order(landed: LandedFile) -> tuple:
+    extract = landed.contract.extract
+    return (landed.delivered_night, landed.extract_night, extract in JUDGED_AFTER, extract)
 
 
-def _insert_sql(landed: LandedFile) -> str:
+def _judged_before(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("select load_id from audit.file_loads where status in ('loaded', 'rejected')").fetchall()}
+
+
+def _context(con: duckdb.DuckDBPyConnection, landed: LandedFile, opt_outs: OptOutRegister) -> FileContext:
+    contract = landed.contract
+    recent = [r[0] for r in con.execute(
+        """select rows_received from audit.file_loads
+           where source = ? and extract = ? and status = 'loaded' and extract_night < ?
+             and extract_night > (select min(extract_night) from audit.file_loads where source = ? and extract = ?)
+           order by extract_night""",
+        [contract.source, contract.extract, landed.extract_night, contract.source, contract.extract]).fetchall()]
+    same_bytes = None
+    if contract.delivery == "delta":
+        found = con.execute("select file_name from audit.file_loads where file_checksum = ? and file_name <> ? and status = 'loaded' limit 1",
+                            [landed.checksum, landed.name]).fetchall()
+        same_bytes = found[0][0] if found else None
+    completed = frozenset()
+    if contract.extract == "ssd_assessment_factors":
+        completed = frozenset(r[0] for r in con.execute(
+            "select distinct cina_assessment_id from raw_social_care.ssd_cin_assessments where cina_assessment_auth_date is not null").fetchall())
+    return FileContext(recent, same_bytes, register()[contract.source], policies()[contract.source], opt_outs, completed)
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, verdict: Verdict) -> None:
+    landed = verdict.landed
     columns = landed.contract.columns
     target = ", ".join([f'"{c}"' for c in columns] + list(LOAD_METADATA_COLUMNS))
-    values = ", ".join(f"nullif(\"{c}\", '')" for c in columns)
-    return (
-        f"insert into {raw_table(landed.contract)} ({target}) "
-        f"select {values}, $load_id, $file_name, $checksum, _source_row_number, $loaded_at from {FRAME}"
+    con.register(FRAME, verdict.accepted)
+    try:
+        con.execute(
+            f"insert into {raw_table(landed.contract)} ({target}) select {', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}, "
+            f"$load_id, $file_name, $checksum, _source_row_number, $loaded_at from {FRAME}",
+            {"load_id": landed.load_id, "file_name": landed.name, "checksum": landed.checksum, "loaded_at": verdict.finished_at},
+        )
+    finally:
+        con.unregister(FRAME)
+
+
+def _insert_findings(con: duckdb.DuckDBPyConnection, verdict: Verdict) -> None:
+    """Quarantine, GDPR exclusions and warnings of one file, each row with its rule."""
+    landed = verdict.landed
+    ident = {"load_id": landed.load_id, "source": landed.contract.source, "extract": landed.contract.extract, "file_name": landed.name}
+    for table, frame, columns in (
+        ("audit.quarantine", verdict.quarantine, "row_number, rule_code, \"column\", masked_value"),
+        ("audit.gdpr_exclusions", verdict.exclusions, "row_number, rule_code"),
+        ("audit.rule_warnings", verdict.warnings, "row_number, rule_code, \"column\""),
+    ):
+        if frame.empty:
+            continue
+        con.register(FRAME, frame.astype({"row_number": int}))
+        try:
+            con.execute(f"insert into {table} select $load_id, $source, $extract, $file_name, {columns} from {FRAME}", ident)
+        finally:
+            con.unregister(FRAME)
+
+
+def _record(con: duckdb.DuckDBPyConnection, verdict: Verdict, night: date, status: str) -> None:
+    landed = verdict.landed
+    rejection = verdict.rejection
+    loaded = status == "loaded"
+    con.execute(
+        "insert or replace into audit.file_loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [landed.load_id, night, landed.contract.source, landed.contract.extract, landed.name, landed.extract_night,
+         landed.delivered_night, landed.checksum, status, verdict.rows_received,
+         verdict.rows_loaded if loaded else 0, verdict.rows_quarantined if loaded else 0, verdict.rows_excluded if loaded else 0,
+         rejection.rule_code if rejection else None, rejection.detail if rejection else None,
+         list(verdict.dropped_columns), list(verdict.withheld_columns), verdict.started_at, verdict.finished_at],
     )
 
 
-def already_loaded(con: duckdb.DuckDBPyConnection, landed: LandedFile) -> bool:
-    """The same file (extract, night and bytes) is in already, e.g. an agency re-sent it."""
-    found = con.execute("select 1 from audit.file_loads where load_id = ?", [landed.load_id])
-    return found.fetchone() is not None
+def _summarise(source: str, verdicts: list[Verdict], skipped: int, held: bool) -> SourceLoad:
+    rejected = [v for v in verdicts if v.rejection]
+    loaded = [] if held else verdicts
+    return SourceLoad(
+        source=source, status="held" if held else "published",
+        files_loaded=len(loaded), files_skipped=skipped, files_rejected=len(rejected),
+        files_blocked=len(verdicts) - len(rejected) if held else 0,
+        rows_received=sum(v.rows_received for v in verdicts),
+        rows_loaded=sum(v.rows_loaded for v in loaded), rows_quarantined=sum(v.rows_quarantined for v in loaded),
+        rows_excluded=sum(v.rows_excluded for v in loaded),
+    )
 
 
-def load_file(con: duckdb.DuckDBPyConnection, landed: LandedFile) -> int:
-    """Insert one file's rows and its audit row together, or nothing at all."""
-    frame = read_extract(landed)
-    params = {
-        "load_id": landed.load_id,
-        "file_name": landed.name,
-        "checksum": landed.checksum,
-        "loaded_at": datetime.now(UTC).replace(tzinfo=None),
-    }
-    con.register(FRAME, frame)
-    con.begin()
-    try:
-        (rows_loaded,) = con.execute(_insert_sql(landed), params).fetchone()
-        con.execute(
-            "insert into audit.file_loads values ($load_id, $night, $source, $extract, $file_name, "
-            "$delivered_night, $checksum, $rows_received, $rows_loaded, $loaded_at)",
-            params
-            | {
-                "night": landed.extract_night,
-                "source": landed.contract.source,
-                "extract": landed.contract.extract,
-                "delivered_night": landed.delivered_night,
-                "rows_received": len(frame),
-                "rows_loaded": rows_loaded,
-            },
-        )
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
-    finally:
-        con.unregister(FRAME)
-    return rows_loaded
+def _record_source(con: duckdb.DuckDBPyConnection, night: date, run_id: str, load: SourceLoad) -> None:
+    con.execute(
+        "insert or replace into audit.run_summaries values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?)",
+        [night, run_id, load.source, load.status, load.files_loaded, load.files_skipped, load.files_rejected, load.files_blocked,
+         load.rows_received, load.rows_loaded, load.rows_quarantined, load.rows_excluded, datetime.now(UTC).replace(tzinfo=None)],
+    )
 
 
-def load_source(settings: Settings, source: str, night: date) -> SourceLoad:
-    """Load every file the source landed up to ``night`` that is not loaded yet.
-
-    Files go in delivery order; the first failure stops the source (later files stay
-    unloaded, so order is kept) and files already committed stay loaded.
-    """
-    loaded = skipped = rows = 0
+def load_source(settings: Settings, source: str, night: date, run_id: str = "manual") -> SourceLoad:
+    """Gate and load every file the source landed up to ``night`` that was not judged before."""
+    opt_outs = OptOutRegister.load(settings.opt_out_path)
     with connect(settings.warehouse_path) as con:
         ensure_schema(con)
-        for landed in landed_files(settings, source, night):
-            if already_loaded(con, landed):
-                skipped += 1
-                continue
-            count = load_file(con, landed)
-            log.info("loaded %s: %d rows", landed.name, count)
-            loaded += 1
-            rows += count
-    log.info("%s up to %s: %d files loaded, %d skipped, %d rows", source, night, loaded, skipped, rows)
-    return SourceLoad(source, loaded, skipped, rows)
+        judged = _judged_before(con)
+        landed = landed_files(settings, source, night)
+        pending = sorted((f for f in landed if f.load_id not in judged), key=_order)
+        skipped = len(landed) - len(pending)
+        verdicts: list[Verdict] = []
+        con.begin()
+        try:
+            for landed in pending:
+                verdict = judge(landed, _context(con, landed, opt_outs))
+                verdicts.append(verdict)
+                if verdict.rejection:
+                    break
+                _insert_rows(con, verdict)
+                _insert_findings(con, verdict)
+                _record(con, verdict, night, "loaded")
+                log.info("%s: %d received, %d loaded, %d quarantined, %d excluded", landed.name, verdict.rows_received,
+                         verdict.rows_loaded, verdict.rows_quarantined, verdict.rows_excluded)
+        except Exception:
+            con.rollback()
+            raise
+        held = any(v.rejection for v in verdicts)
+        if held:
+            con.rollback()
+            con.begin()
+            refused = [v for v in verdicts if v.rejection]
+            now = datetime.now(UTC).replace(tzinfo=None)
+            verdicts = refused + [Verdict(f, started_at=now, finished_at=now) for f in pending if f is not refused[0].landed]
+            for verdict in verdicts:
+                _record(con, verdict, night, "rejected" if verdict.rejection else "blocked")
+        load = _summarise(source, verdicts, skipped, held)
+        _record_source(con, night, run_id, load)
+        con.commit()
+    if held:
+        refused = next(v for v in verdicts if v.rejection)
+        raise GateFailure(
+            f"{source}: {refused.landed.name} rejected under {refused.rejection.rule_code} ({refused.rejection.detail}); "
+            f"{load.files_blocked} other file(s) of {source} held back for the night"
+        )
+    log.info("%s up to %s: %s", source, night, load)
+    return load
