@@ -133,3 +133,24 @@ def test_a_rejected_file_holds_back_its_source_and_fails_the_run_while_others_go
     summary = read_summary(airflow_settings, NEXT)  # dbt and the summary ran for the sources that went ahead
     assert {s.source: s.status for s in summary.loads}["police"] == "held"
     assert {s.source: s.status for s in summary.loads}["health"] == "published"
+
+
+def test_reports_exist_and_hold_no_identifier(airflow_settings, first_run):
+    """The night's report, its CSV and the Data Docs carry none of the generator's identifiers."""
+    import pandas as pd
+
+    reports = airflow_settings.reports_dir
+    assert (reports / "data-docs" / "index.html").exists()
+    persons = pd.read_parquet(airflow_settings.truth_dir / "persons.parquet")
+    identifiers = set(persons["nhs_number"]) | set(persons["forename"] + " " + persons["surname"])
+    for path in airflow_settings.landing_dir.rglob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in ("upn", "pers_upn", "pnc_id", "postcode", "pers_postcode", "pupil_id", "yot_id", "pers_person_id"):
+            if column in frame:
+                identifiers |= set(frame[column]) - {""}
+    texts = [p.read_text(errors="ignore") for p in reports.rglob("*") if p.is_file() and p.suffix in (".html", ".csv", ".json")]
+    assert len(texts) > 3
+    identifiers = {i for i in identifiers if len(i) >= 5}  # real identifiers, not another test's placeholder 'x'
+    assert len(identifiers) > 1000
+    found = [i for i in identifiers if any(i in text for text in texts)]
+    assert found == []

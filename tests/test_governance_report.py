@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from youth_safety.config import Settings
+from youth_safety.governance.register import register
 from youth_safety.governance.report import ReportError, conserved, write_report
 from youth_safety.quality.rules import CATALOGUE
 from youth_safety.warehouse import connect, ensure_schema
@@ -310,7 +311,7 @@ def test_register_of_lawful_bases_is_shown(written):
     page, _, _ = written
     health = next(r for r in table_with(page, "Source", "Controller") if r["Source"] == "health")
     assert health["Article 9 condition"].startswith("UK GDPR Art. 9(2)(h)")
-    assert health["Retention"] == "8 years"
+    assert health["Retention"] == f"{register()['health'].retention_years} years"
 
 
 def test_no_warehouse_or_no_audit_tables_is_a_clear_error(settings):

@@ -105,7 +105,7 @@ CASES = [
     ("EXC-01", "education.exclusions", "start_date", {"start_date": "2024-08-10"}, False),
     ("YOS-01", "yos.offences", "outcome_date", {"outcome_date": "2024-11-01"}, False),
     ("GDPR-AGE", "health.semh_referrals", "dob", {"dob": "1990-01-01"}, False),
-    ("GDPR-AGE", "yos.young_people", "dob", {"dob": "1995-01-01"}, False),
+    ("GDPR-AGE", "police.arrests", "dob", {"dob": "1995-01-01"}, False),
     ("GDPR-AGE", "education.pupils", "dob", {"dob": "1998-01-01"}, False),
     ("GDPR-BOROUGH", "health.semh_referrals", "postcode", {"postcode": "E8 1AA"}, False),
     ("GDPR-RETENTION", "social_care.ssd_cin_episodes", "cine_referral_date", {"cine_referral_date": "2012-01-01"}, False),

@@ -59,7 +59,7 @@ def _suites_with(code: str) -> set[str]:
     ("EXC-01", {"education.exclusions"}),
     ("ASF-01", {"social_care.ssd_assessment_factors"}),
     ("GDPR-BOROUGH", {c.name for c in all_contracts() if c.borough_only}),
-    ("GDPR-AGE", {c.name for c in all_contracts() if c.dob_field}),
+    ("GDPR-AGE", {c.name for c in all_contracts() if c.dob_field and c.record_date}),
     ("GDPR-RETENTION", {c.name for c in all_contracts() if c.record_date}),
     ("GDPR-OBJECTION", {c.name for c in all_contracts()}),
     ("DUP-ROW", {c.name for c in all_contracts()}),
@@ -91,3 +91,8 @@ def test_an_unreadable_suite_is_refused_by_name(tmp_path, monkeypatch):
     path.write_text(json.dumps({**raw, "expectations": [{"type": "expect_nothing_in_particular", "kwargs": {}}]}))
     with pytest.raises(SuiteError, match=f"{contract.name}.json: 1 expectation"):
         load_suite(contract)
+
+
+def test_the_operator_command_checks_the_suites(cli):
+    done = cli("suites", "--check")
+    assert done.returncode == 0 and "Every suite matches its contract." in done.stdout

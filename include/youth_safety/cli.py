@@ -142,6 +142,21 @@ def _show_summary(settings: Settings, night: date) -> None:
 
 
 @app.command()
+def suites(check: bool = typer.Option(False, "--check", help="Only report suites that drifted from their contracts.")) -> None:
+    """Regenerate the Great Expectations suites in expectations/ from the contracts (or check them)."""
+    from youth_safety.quality.suites import stale_suites, write_suites
+
+    if check:
+        stale = stale_suites()
+        if stale:
+            _fail("Suites out of date with their contracts (run `youth-safety suites`): " + ", ".join(stale))
+        typer.echo("Every suite matches its contract.")
+        return
+    for path in write_suites():
+        typer.echo(path)
+
+
+@app.command()
 def report(night: datetime = _night_option("Night to report on (YYYY-MM-DD).")) -> None:
     """Write the night's data-quality report (HTML page, and its file table as CSV); print the page's path."""
     from youth_safety.governance.report import ReportError, write_report

@@ -21,6 +21,7 @@ from youth_safety.config import Settings
 from youth_safety.governance.opt_out import OptOutRegister
 from youth_safety.governance.register import register
 from youth_safety.ingest.discover import LandedFile, landed_files
+from youth_safety.quality.data_docs import build_data_docs
 from youth_safety.quality.gate import FileContext, Verdict, judge
 from youth_safety.quality.policy import policies
 from youth_safety.warehouse import LOAD_METADATA_COLUMNS, connect, ensure_schema, raw_table
@@ -186,6 +187,9 @@ def load_source(settings: Settings, source: str, night: date, run_id: str = "man
         load = _summarise(source, verdicts, skipped, held)
         _record_source(con, night, run_id, load)
         con.commit()
+    validated = [(v.landed.name, v.validation) for v in verdicts if v.validation is not None]
+    if validated:
+        build_data_docs(settings, night, validated)
     if held:
         refused = next(v for v in verdicts if v.rejection)
         raise GateFailure(

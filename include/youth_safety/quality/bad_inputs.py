@@ -147,7 +147,7 @@ def _nhs_bad_check(nhs: str) -> str:
     return nhs[:9] + str((int(nhs[9]) + 1) % 10)
 
 
-PUPILS, CRIMES, HEALTH, INVOLVEMENTS = "education.pupils", "police.crimes", "health.semh_referrals", "police.involvements"
+PUPILS, CRIMES, HEALTH, ARRESTS = "education.pupils", "police.crimes", "health.semh_referrals", "police.arrests"
 REJECTED = "rejected"
 
 CORPUS: tuple[BadInput, ...] = (
@@ -190,7 +190,7 @@ CORPUS: tuple[BadInput, ...] = (
              from_previous_night=True),
     BadInput("objection_upheld", "A pupil on the opt-out register", PUPILS, lambda raw: raw, Outcome("loaded", "GDPR-OBJECTION", excluded=None),
              opt_out_row_1=True),
-    BadInput("older_than_25", "A person aged over 25 at the record date", INVOLVEMENTS, _edit("dob", "1970-05-05"), Outcome("loaded", "GDPR-AGE", excluded=1)),
+    BadInput("older_than_25", "A person aged over 25 when arrested", ARRESTS, _edit("dob", "1970-05-05"), Outcome("loaded", "GDPR-AGE", excluded=1)),
     BadInput("outside_borough", "A mental-health referral for someone living outside the borough", HEALTH, _edit("postcode", "NW5 1AB"), Outcome("loaded", "GDPR-BOROUGH", excluded=1)),
     BadInput("past_retention", "A crime older than the retention period", CRIMES, _edit("committed_date", "1999-01-01"), Outcome("loaded", "GDPR-RETENTION", excluded=1)),
 )

@@ -29,12 +29,18 @@ from youth_safety.quality.row_rules import PARAMS, ROW_RULES, row_fails
 ROW_RULE_KEYS = ("rule", *PARAMS)
 
 
-class ColumnValuesMatchFieldType(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.match_field_type"
-    condition_value_keys = ("field_type",)
+class ColumnValuesConformToField(ColumnMapMetricProvider):
+    """A value check of the contract on present values: its type, its format, or its JSON list's codes."""
+
+    condition_metric_name = "column_values.conform_to_field"
+    condition_value_keys = ("field_type", "field_format", "value_set")
 
     @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column, field_type, **kwargs):
+    def _pandas(cls, column, field_type=None, field_format=None, value_set=None, **kwargs):
+        if field_format:
+            return ~bad_format(field_format, column)
+        if value_set is not None:
+            return ~bad_code("json_array", frozenset(value_set), column)
         return ~bad_type(field_type, column)
 
 
@@ -42,41 +48,23 @@ class ExpectColumnValuesToMatchFieldType(ColumnMapExpectation):
     """CON-TYPE: values are of the contract type (date as YYYY-MM-DD, whole number, decimal, Y/N, JSON list)."""
 
     field_type: Literal[FIELD_TYPES]
-    map_metric = "column_values.match_field_type"
+    map_metric = "column_values.conform_to_field"
     success_keys = ("field_type", "mostly")
-
-
-class ColumnValuesMatchFieldFormat(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.match_field_format"
-    condition_value_keys = ("field_format",)
-
-    @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column, field_format, **kwargs):
-        return ~bad_format(field_format, column)
 
 
 class ExpectColumnValuesToMatchFieldFormat(ColumnMapExpectation):
     """FMT-*: values pass the identifier's check in ``youth_safety.identifiers`` (UPN, NHS number ...)."""
 
     field_format: Literal[FORMATS]
-    map_metric = "column_values.match_field_format"
+    map_metric = "column_values.conform_to_field"
     success_keys = ("field_format", "mostly")
-
-
-class ColumnValuesJsonListsInSet(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.json_lists_in_set"
-    condition_value_keys = ("value_set",)
-
-    @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column, value_set, **kwargs):
-        return ~bad_code("json_array", frozenset(value_set), column)
 
 
 class ExpectColumnValuesToBeJsonListsInSet(ColumnMapExpectation):
     """CON-CODE on a JSON list: every code of the list is in the set (a value that is not a list is CON-TYPE's)."""
 
     value_set: List[str]
-    map_metric = "column_values.json_lists_in_set"
+    map_metric = "column_values.conform_to_field"
     success_keys = ("value_set", "mostly")
 
 

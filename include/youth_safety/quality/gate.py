@@ -22,7 +22,7 @@ from youth_safety.ingest.discover import LandedFile
 from youth_safety.quality import file_rules
 from youth_safety.quality.file_rules import FileRejected
 from youth_safety.quality.policy import SourcePolicy
-from youth_safety.quality.validate import validate_rows
+from youth_safety.quality.validate import Validation, validate
 
 MASKED_CLASSES = ("direct_identifier",)
 VALUE_PREVIEW = 100
@@ -53,6 +53,7 @@ class Verdict:
     withheld_columns: tuple[str, ...] = ()
     rejection: FileRejected | None = None
     finished_at: datetime | None = None
+    validation: Validation | None = None  # the GX result, for Data Docs
 
     @property
     def rows_loaded(self) -> int:
@@ -77,12 +78,12 @@ def mask(contract: Contract, column: str | None, value: object) -> str | None:
     return text[:VALUE_PREVIEW]
 
 
-def _special_category_withheld(contract: Contract, frame: pd.DataFrame, processing: Processing) -> tuple[str, ...]:
-    if processing.article9_condition:
-        return ()
-    special = tuple(f.name for f in contract.fields if f.privacy == "special_category")
-    frame[list(special)] = None
-    return special
+def _withhold_special_category(contract: Contract, verdict: Verdict, processing: Processing) -> None:
+    """GDPR-SPECIAL: with no Article 9 condition, special-category values are not loaded."""
+    if processing.article9_condition or verdict.accepted is None:
+        return
+    verdict.withheld_columns = tuple(f.name for f in contract.fields if f.privacy == "special_category")
+    verdict.accepted = verdict.accepted.assign(**dict.fromkeys(verdict.withheld_columns, None))
 
 
 def _context_columns(contract: Contract, frame: pd.DataFrame, context: FileContext) -> None:
@@ -110,10 +111,11 @@ def judge(landed: LandedFile, context: FileContext) -> Verdict:
             raise FileRejected("FILE-DUPLICATE", f"same bytes as {context.delivered_before_as}")
         file_rules.check_volume(verdict.rows_received, context.recent_rows, context.policy.volume)
         frame = parsed.frame
-        verdict.withheld_columns = _special_category_withheld(contract, frame, context.processing)
         _context_columns(contract, frame, context)
-        failures = validate_rows(contract, frame, landed.delivered_night)
-        _split(verdict, contract, frame, failures)
+        verdict.validation = validate(contract, frame, landed.delivered_night)
+        failures = verdict.validation.violations
+        _split(verdict, contract, frame, failures.assign(severity=failures["rule_code"].map(context.policy.severity_of)))
+        _withhold_special_category(contract, verdict, context.processing)
     except FileRejected as rejection:
         verdict.rejection = rejection
         verdict.rows_received = verdict.rows_received or _rows_received(text)

@@ -109,12 +109,9 @@ def outside_term(frame: pd.DataFrame) -> pd.Series:
 
 
 def over_age(frame: pd.DataFrame, night: date) -> pd.Series:
-    """GDPR-AGE: [dob, record date?] older than 25 at the record date, else at the night."""
-    dob, *recorded = _dates(frame)
-    at = pd.Series(pd.Timestamp(night), index=frame.index)
-    if recorded:
-        given = frame.iloc[:, 1]
-        at = recorded[0].where(given.notna(), at)
+    """GDPR-AGE: [dob, record date] older than 25 at the record date (at the night while it is empty)."""
+    dob, recorded = _dates(frame)
+    at = recorded.where(frame.iloc[:, 1].notna(), pd.Timestamp(night))
     before_birthday = (at.dt.month < dob.dt.month) | ((at.dt.month == dob.dt.month) & (at.dt.day < dob.dt.day))
     return (at.dt.year - dob.dt.year - before_birthday) > MAX_AGE
 
@@ -153,9 +150,11 @@ def _dob_targets(c: Contract) -> tuple[Target, ...]:
 
 
 def _age_targets(c: Contract) -> tuple[Target, ...]:
-    if not c.dob_field:
+    """Age is judged at the record's event date; a record with none (a person snapshot, an
+    involvement whose date is its crime's) is judged after linkage, in the marts."""
+    if not (c.dob_field and c.record_date):
         return ()
-    return (Target(c.dob_field, (c.dob_field, c.record_date) if c.record_date else (c.dob_field,)),)
+    return (Target(c.dob_field, (c.dob_field, c.record_date)),)
 
 
 def _borough_targets(c: Contract) -> tuple[Target, ...]:

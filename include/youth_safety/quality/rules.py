@@ -61,7 +61,7 @@ _CATALOGUE = (
     Rule("CIN-01", "row", "quarantine", "The CIN episode closes before its referral date."),
     Rule("MIS-01", "row", "quarantine", "The missing episode ends before it starts."),
     Rule("CPP-01", "row", "quarantine", "The child protection plan does not end after it starts."),
-    Rule("ASF-01", "row", "quarantine", "Assessment factors are recorded on an assessment that is not completed."),
+    Rule("ASF-01", "row", "quarantine", "Assessment factors are recorded on an assessment that is not completed, or not held (never sent, quarantined or excluded)."),
     Rule("ATT-01", "row", "quarantine", "Authorised plus unauthorised absence exceeds the sessions possible."),
     Rule("EXC-01", "row", "quarantine", "The exclusion starts outside the school terms."),
     Rule("YOS-01", "row", "quarantine", "The outcome date is before the offence date."),
