@@ -114,7 +114,7 @@ def judge(landed: LandedFile, context: FileContext) -> Verdict:
         _context_columns(contract, frame, context)
         verdict.validation = validate(contract, frame, landed.delivered_night)
         failures = verdict.validation.violations
-        _split(verdict, contract, frame, failures.assign(severity=failures["rule_code"].map(context.policy.severity_of)))
+        _split(verdict, contract, frame, failures.assign(severity=failures["rule_code"].map(context.policy.severity_of).astype(object)))
         _withhold_special_category(contract, verdict, context.processing)
     except FileRejected as rejection:
         verdict.rejection = rejection

@@ -21,12 +21,11 @@ from great_expectations.validator.v1_validator import Validator
 
 from youth_safety.contracts import Contract
 from youth_safety.quality.data_docs import redact
-from youth_safety.quality.policy import policies
 from youth_safety.quality.row_rules import context_columns
 from youth_safety.quality.suites import load_suite
 
 ROW_NUMBER = "_source_row_number"
-VIOLATION_COLUMNS = ("row_number", "rule_code", "column", "severity")
+VIOLATION_COLUMNS = ("row_number", "rule_code", "column")  # severity is the gate's to decide
 
 
 class ExpectationError(RuntimeError):
@@ -70,7 +69,6 @@ def _raised(info: dict) -> str | None:
 
 
 def _violations(contract: Contract, result: ExpectationSuiteValidationResult, row_numbers: np.ndarray) -> pd.DataFrame:
-    severity_of = policies()[contract.source].severity_of
     found = []
     for outcome in result.results:
         meta = outcome.expectation_config.meta
@@ -79,10 +77,7 @@ def _violations(contract: Contract, result: ExpectationSuiteValidationResult, ro
         if outcome.success:
             continue
         rows = row_numbers[np.asarray(outcome.result["unexpected_index_list"], dtype=int)]
-        found.append(pd.DataFrame({
-            "row_number": rows, "rule_code": meta["rule_code"], "column": meta["column"],
-            "severity": severity_of(meta["rule_code"]),
-        }))
+        found.append(pd.DataFrame({"row_number": rows, "rule_code": meta["rule_code"], "column": meta["column"]}))
     if not found:
         return pd.DataFrame({c: pd.Series(dtype=int if c == "row_number" else object) for c in VIOLATION_COLUMNS})
     return pd.concat(found, ignore_index=True).sort_values(["row_number", "rule_code"], kind="stable", ignore_index=True)
@@ -103,5 +98,5 @@ def validate(contract: Contract, frame: pd.DataFrame, night: date) -> Validation
 
 
 def validate_rows(contract: Contract, frame: pd.DataFrame, night: date) -> pd.DataFrame:
-    """Violations in a frame: row_number, rule_code, column (or None) and the source's severity."""
+    """Violations in a frame: row_number, rule_code and column (or None)."""
     return validate(contract, frame, night).violations
