@@ -171,3 +171,29 @@ def report(night: datetime = _night_option("Night to report on (YYYY-MM-DD).")) 
     except ReportError as exc:
         _fail(f"report: {exc}")
     typer.echo(path)
+
+
+@app.command("scan-identifiers")
+def scan_identifiers(
+    all_schemas: bool = typer.Option(False, "--all-schemas", help="Scan every schema, raw_*, audit and vault too."),
+) -> None:
+    """Look for the generator's direct identifiers where analysts can reach them (warehouse, reports); exit 1 on any."""
+    from youth_safety.privacy.scanner import ALL_SCHEMAS, KINDS, ScanError, scan
+
+    settings = Settings.from_env()
+    try:
+        result = scan(settings, ALL_SCHEMAS if all_schemas else None)
+    except duckdb.IOException as exc:
+        _fail(f"Cannot read {settings.warehouse_path} (is a run writing it?): {exc}")
+    except ScanError as exc:
+        _fail(f"scan-identifiers: {exc}")
+    scanned = f"{result.relations} tables/views and {result.report_files} report files"
+    if result.clean:
+        typer.echo(f"no direct identifier found in {scanned}")
+        return
+    kinds = [k for k in KINDS if any(h.kind == k for h in result.hits)]
+    counts: dict[str, dict[str, int]] = {}
+    for hit in result.hits:
+        counts.setdefault(f"{hit.place}  {hit.column}", dict.fromkeys(kinds, 0))[hit.kind] = hit.count
+    _print_table(("place  column", *kinds), [(where, *found.values()) for where, found in counts.items()])
+    _fail(f"{sum(h.count for h in result.hits):,} direct identifier value(s) found scanning {scanned}; values are not shown")

@@ -1,0 +1,105 @@
+"""Keyed tokens for identifiers: normalise by role, then HMAC-SHA256 under the secret key.
+
+A token is ``<role>:`` and the first 128 bits of HMAC-SHA256(key, role + US + normalised
+value) in hex. The role in the message keeps roles apart (a UPN and a surname with the same
+text get different tokens); the key makes tokens unlinkable to anyone without it. Values
+that are missing, or empty once normalised, stay None so blanks never link people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+SEPARATOR = "\x1f"
+TOKEN_BYTES = 16
+NON_DIGIT_RE = re.compile(r"[^0-9]")
+ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _compact_upper(value: str) -> str:
+    """Upper-case without any whitespace (UPN, PNC id, linked identifiers)."""
+    return "".join(value.split()).upper()
+
+
+def _digits(value: str) -> str:
+    return NON_DIGIT_RE.sub("", value)
+
+
+def _name(value: str) -> str:
+    """Upper-case letters only, accents stripped: 'Zoë  O'Brien' -> 'ZOEOBRIEN'."""
+    return "".join(c for c in unicodedata.normalize("NFKD", value.upper()) if c.isalpha())
+
+
+def _postcode(value: str) -> str:
+    """Upper-case with one space before the inward code: 'sw1a1aa' -> 'SW1A 1AA'."""
+    compact = _compact_upper(value)
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+def _iso_date(value: object) -> str:
+    """A date, datetime or YYYY-MM-DD string as YYYY-MM-DD; errors never quote the value."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    if not ISO_DATE_RE.match(text):
+        raise ValueError("not a YYYY-MM-DD date")
+    return date.fromisoformat(text).isoformat()
+
+
+NORMALISERS: dict[str, Callable[[str], str]] = {
+    "agency_id": str.strip,
+    "upn": _compact_upper,
+    "nhs_number": _digits,
+    "pnc_id": _compact_upper,
+    "forename": _name,
+    "surname": _name,
+    "postcode": _postcode,
+    "linked_identifier": _compact_upper,
+    "sex": lambda value: value.strip().upper(),
+}
+ROLES = frozenset(NORMALISERS) | {"dob"}
+
+
+def normalise(role: str, value: object) -> str:
+    """The canonical text of one identifier value for its role."""
+    return _iso_date(value) if role == "dob" else NORMALISERS[role](str(value))
+
+
+def _token(mac: hmac.HMAC, role: str, value: object) -> str | None:
+    """One token from a keyed HMAC state, which is copied, never consumed."""
+    text = normalise(role, value)
+    if not text:
+        return None
+    h = mac.copy()
+    h.update(f"{role}{SEPARATOR}{text}".encode())
+    return f"{role}:{h.digest()[:TOKEN_BYTES].hex()}"
+
+
+def tokenise(key: bytes, role: str, values: pd.Series | np.ndarray | list) -> np.ndarray:
+    """Tokens for many values of one role, in order; missing values stay None.
+
+    Each distinct value is normalised and hashed once. A dob that is not an ISO date
+    raises ValueError naming its position, never the value.
+    """
+    if role not in ROLES:
+        raise ValueError(f"unknown identifier role {role!r}; known: {sorted(ROLES)}")
+    mac = hmac.new(key, digestmod=hashlib.sha256)
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+    distinct = np.empty(len(uniques) + 1, dtype=object)  # all None; the last slot serves code -1 (missing)
+    for i, value in enumerate(uniques):
+        try:
+            distinct[i] = _token(mac, role, value)
+        except ValueError:
+            position = int(np.flatnonzero(codes == i)[0])
+            raise ValueError(f"{role}: value at position {position} cannot be normalised") from None
+    return distinct[codes]
