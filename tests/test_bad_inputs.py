@@ -67,6 +67,10 @@ def _verdict_counts(settings: Settings, path, source: str):
     return verdict
 
 
+def row_file(settings: Settings, path) -> str:
+    return str(path.relative_to(settings.landing_dir))
+
+
 @pytest.mark.parametrize("case", CORPUS, ids=[c.name for c in CORPUS])
 def test_bad_input(base, tmp_path, case):
     settings = _case_home(base, tmp_path)
@@ -118,10 +122,6 @@ def test_bad_input(base, tmp_path, case):
             codes = {r[0] for r in con.execute(f"select rule_code from {table} where file_name = ?", [row_file(settings, delivered)]).fetchall()}
             assert expect.rule in codes
         _check_values(con, case, contract)
-
-
-def row_file(settings: Settings, path) -> str:
-    return str(path.relative_to(settings.landing_dir))
 
 
 def _check_values(con: duckdb.DuckDBPyConnection, case: BadInput, contract) -> None:

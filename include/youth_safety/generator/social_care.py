@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from youth_safety.generator.timeline import DAYS_PER_YEAR, age_years, day
+from youth_safety.generator.timeline import DAYS_PER_YEAR, day
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
@@ -19,10 +19,6 @@ ATTENDANCE_DELIVERY = {"AUT": (1, 24), "SPR": (5, 20), "SUM": (10, 10)}
 
 def day(d: date) -> int:
     return (d - EPOCH).days
-
-
-def to_date(n: int) -> date:
-    return EPOCH + timedelta(days=int(n))
 
 
 def iso(days: np.ndarray) -> np.ndarray:
@@ -53,8 +49,3 @@ def academic_cohort(dob_days: np.ndarray) -> np.ndarray:
 def term_bounds(ay: int) -> list[tuple[str, int, int]]:
     """The terms of an academic year, from the shared school calendar, as (code, first day, last day)."""
     return [(t.term, day(t.first_day), day(t.last_day)) for t in terms_of(academic_year_label(ay))]
-
-
-def age_years(dob_days: np.ndarray | int, at_days: np.ndarray | int) -> np.ndarray:
-    """Whole years of age (approximate to a day, good enough for simulation)."""
-    return np.floor((np.asarray(at_days) - np.asarray(dob_days)) / DAYS_PER_YEAR).astype(int)

@@ -84,12 +84,12 @@ def _context(con: duckdb.DuckDBPyConnection, landed: LandedFile, opt_outs: OptOu
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, verdict: Verdict) -> None:
     landed = verdict.landed
-    columns = landed.contract.columns
-    target = ", ".join([f'"{c}"' for c in columns] + list(LOAD_METADATA_COLUMNS))
+    quoted = ", ".join(f'"{c}"' for c in landed.contract.columns)
+    target = ", ".join([quoted, *LOAD_METADATA_COLUMNS])
     con.register(FRAME, verdict.accepted)
     try:
         con.execute(
-            f"insert into {raw_table(landed.contract)} ({target}) select {', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}, "
+            f"insert into {raw_table(landed.contract)} ({target}) select {quoted}, "
             f"$load_id, $file_name, $checksum, _source_row_number, $loaded_at from {FRAME}",
             {"load_id": landed.load_id, "file_name": landed.name, "checksum": landed.checksum, "loaded_at": verdict.finished_at},
         )

@@ -18,7 +18,6 @@ import pandas as pd
 from youth_safety.contracts import BOOLEAN_VALUES, DATE_FORMAT, Contract
 from youth_safety.identifiers import FORMAT_CHECKS
 
-RULES = ("required", "type", "code", "format", "duplicate_key")
 DATE_LENGTH = len("2024-01-31")
 INTEGER = r"-?\d+"
 
