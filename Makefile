@@ -15,6 +15,7 @@ $(VENV)/.synced: uv.lock pyproject.toml
 	touch $@
 
 demo: $(VENV)/.synced
+	$(CLI) dev-key
 	$(CLI) generate --scale 1.0 --seed 42 --start 2016-04-01 --end $(TODAY)
 	$(CLI) airflow-init
 	$(CLI) nightly --date $(TODAY)

@@ -17,6 +17,7 @@ from youth_safety.airflow_env import airflow_env
 from youth_safety.config import Settings
 from youth_safety.contracts import Contract, Field
 from youth_safety.identifiers import make_pnc_id, make_upn
+from youth_safety.privacy.keys import ensure_development_key
 
 CLI = Path(sys.executable).parent / "youth-safety"
 HOME = pytest.StashKey[Path]()
@@ -53,8 +54,9 @@ def cli():
 @pytest.fixture(scope="session")
 def airflow_settings(pytestconfig: pytest.Config, cli) -> Settings:
     """The session's data home, with Airflow's metadata database migrated once."""
-    done = cli("airflow-init")
-    assert done.returncode == 0, done.stdout + done.stderr
+    for command in ("airflow-init", "dev-key"):
+        done = cli(command)
+        assert done.returncode == 0, done.stdout + done.stderr
     return Settings(pytestconfig.stash[HOME])
 
 
@@ -81,8 +83,10 @@ def sample_value(field: Field, row: int) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """A fresh data home for one test."""
-    return Settings(tmp_path)
+    """A fresh data home for one test, with its own development pseudonymisation key."""
+    home = Settings(tmp_path)
+    ensure_development_key(home)
+    return home
 
 
 @pytest.fixture

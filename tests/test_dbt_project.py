@@ -5,13 +5,19 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from youth_safety.config import Settings
 from youth_safety.contracts import all_contracts, get_contract
 from youth_safety.dbt_runner import DbtBuildError, build
 from youth_safety.dbt_sources import stale_sources
+from youth_safety.privacy.layout import warehouse_columns
+from youth_safety.privacy.pseudonymise import pseudonymise
+from youth_safety.privacy.tokens import tokenise
 from youth_safety.warehouse import LOAD_METADATA_COLUMNS, connect, ensure_schema, raw_table
+
+KEY = b"dbt-project-test-key-of-32-bytes"
 
 FIRST_LOAD = ("load-1", datetime(2025, 1, 6, 2, 0), "2025-01-06")
 SECOND_LOAD = ("load-2", datetime(2025, 1, 7, 2, 0), "2025-01-07")
@@ -53,16 +59,23 @@ VIEW_TYPES = {"string": "VARCHAR", "json_array": "VARCHAR", "date": "DATE", "int
 
 
 def load_raw(con, source: str, extract: str, load: tuple[str, datetime, str], rows: list[dict]) -> None:
-    """Insert rows as the loader would: text values plus load metadata."""
+    """Insert rows as the loader would: pseudonymised text values plus load metadata."""
     contract = get_contract(source, extract)
     load_id, loaded_at, night = load
-    columns = contract.columns + list(LOAD_METADATA_COLUMNS)
-    placeholders = ", ".join("?" * len(columns))
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    for number, row in enumerate(rows, start=1):
-        values = [row.get(c) for c in contract.columns]
-        values += [load_id, contract.file_name(night), f"sum-{load_id}", number, loaded_at]
-        con.execute(f"insert into {raw_table(contract)} ({quoted}) values ({placeholders})", values)
+    frame = pd.DataFrame([{c: row.get(c) for c in contract.columns} for row in rows], dtype=object)
+    frame["_source_row_number"] = range(1, len(rows) + 1)
+    pseudonymised = pseudonymise(contract, frame, KEY).rows
+    columns = [c.name for c in warehouse_columns(contract)]
+    quoted = ", ".join(f'"{c}"' for c in [*columns, *LOAD_METADATA_COLUMNS])
+    placeholders = ", ".join("?" * (len(columns) + len(LOAD_METADATA_COLUMNS)))
+    for values in pseudonymised[columns].itertuples(index=False):
+        number = len(con.execute(f"select 1 from {raw_table(contract)} where _load_id = ?", [load_id]).fetchall()) + 1
+        con.execute(f"insert into {raw_table(contract)} ({quoted}) values ({placeholders})",
+                    [*values, load_id, contract.file_name(night), f"sum-{load_id}", number, loaded_at])
+
+
+def pupil(pupil_id: str) -> str:
+    return tokenise(KEY, "pupil_id", [pupil_id], kind="agency_id")[0]
 
 
 def fresh_warehouse(home, loads) -> Settings:
@@ -113,11 +126,24 @@ def test_committed_sources_match_contracts():
 def test_full_snapshot_keeps_latest_load_only(built):
     rows = query(built, """
         select pupil_id, year_group_code, year_group_label, sex_code, sex_label, school_name, _load_id
-        from staging.stg_education__pupils order by pupil_id""")
+        from staging.stg_education__pupils order by year_group_code desc""")
     assert rows == [
-        ("P1", "8", "Year 8", "F", "Female", "Archway Academy", "load-2"),
-        ("P3", "7", "Year 7", "X", None, "Archway Academy", "load-2"),
+        (pupil("P1"), "8", "Year 8", "F", "Female", "Archway Academy", "load-2"),
+        (pupil("P3"), "7", "Year 7", "X", None, "Archway Academy", "load-2"),
     ]
+
+
+def test_staging_holds_no_direct_identifier(built):
+    assert query(built, """
+        select upn like 'upn:%', birth_year_month, postcode_district, postcode_lsoa
+        from staging.stg_education__pupils order by year_group_code desc limit 1""") == [(True, "2012-03", None, None)]
+    assert query(built, "select birth_year_month from staging.stg_police__involvements order by involvement_id") == [
+        ("2009-05",), ("2009-05",)]
+    identifier_columns = query(built, """
+        select count(*) from information_schema.columns
+        where table_schema <> 'reference'  -- the borough's postcode lookup: places, not people
+          and regexp_matches(column_name, '^(pers_)?(forename|surname|dob|postcode|date_of_birth)$')""")
+    assert identifier_columns == [(0,)]
 
 
 def test_delta_keeps_latest_version_of_each_key(built):
@@ -153,25 +179,27 @@ def test_every_contract_column_is_staged_once(built, staging_models):
     assert sorted(staging_models) == sorted(c.name for c in all_contracts())
     for contract in all_contracts():
         node = staging_models[contract.name]
-        documented = {name: col["config"]["meta"].get("contract_column") for name, col in node["columns"].items()}
+        documented = {name: col["config"]["meta"].get("raw_column") for name, col in node["columns"].items()}
         view = dict(query(built, f"""
             select column_name, data_type from information_schema.columns
             where table_schema = 'staging' and table_name = '{node["name"]}'"""))
         assert set(documented) == set(view), f"{node['name']}: documented columns differ from the view"
+        raw_columns = {c.name: c for c in warehouse_columns(contract)}
         staged = [raw for raw in documented.values() if raw]
-        assert sorted(staged) == sorted(contract.columns), f"{node['name']} does not stage each column once"
+        assert sorted(staged) == sorted(raw_columns), f"{node['name']} does not stage each raw column once"
         for name, raw in documented.items():
             if raw:
-                assert view[name] == VIEW_TYPES[contract.field(raw).type], f"{node['name']}.{name} type"
+                assert view[name] == VIEW_TYPES[raw_columns[raw].type], f"{node['name']}.{name} type"
 
 
 def test_keys_and_required_columns_are_tested(staging_models, staging_tests):
     for contract in all_contracts():
         node = staging_models[contract.name]
-        staged_name = {col["config"]["meta"].get("contract_column"): name for name, col in node["columns"].items()}
+        staged_name = {col["config"]["meta"].get("raw_column"): name for name, col in node["columns"].items()}
         tests = [t for t in staging_tests if t["attached_node"] == node["unique_id"] and t["config"]["severity"] == "ERROR"]
         not_null = {t["column_name"] for t in tests if t["test_metadata"]["name"] == "not_null"}
-        required = {staged_name[f.name] for f in contract.fields if f.required or f.name in contract.primary_key}
+        required = {staged_name[c.name] for c in warehouse_columns(contract) if c.treatment != "age"
+                    and (contract.field(c.source_field).required or c.source_field in contract.primary_key)}
         assert required <= not_null, f"{node['name']} lacks not_null on {sorted(required - not_null)}"
         key = sorted(staged_name[k] for k in contract.primary_key)
         unique_keys = [[t["column_name"]] for t in tests if t["test_metadata"]["name"] == "unique"]

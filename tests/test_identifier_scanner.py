@@ -19,9 +19,10 @@ PLANTED = (
     Hit("analytics.case_notes", "note", "name", 1),
     Hit("analytics.case_notes", "note", "upn", 1),
     Hit("analytics.cohort", "date_of_birth", "dob", 1),
+    Hit("raw_education.pupils", "upn", "upn", 3),
     Hit("reports", REPORT, "nhs_number", 1),
 )
-RAW = Hit("raw_education.pupils", "upn", "upn", 3)
+REFERENCE = Hit("reference.lookup", "value", "upn", 1)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def _plants(settings: Settings) -> Plants:
 
 
 def _build_warehouse(settings: Settings, plants: Plants) -> None:
-    """Two clean analyst relations, two with planted identifiers, and a raw schema full of UPNs."""
+    """Two clean analyst relations, two with planted identifiers, a raw schema full of UPNs, a reference list with one."""
     settings.warehouse_path.parent.mkdir(parents=True)
     with duckdb.connect(str(settings.warehouse_path)) as con:
         con.execute("create schema analytics")
@@ -60,6 +61,8 @@ def _build_warehouse(settings: Settings, plants: Plants) -> None:
         con.execute("create schema raw_education")
         con.execute("create table raw_education.pupils (upn varchar, sex varchar)")
         con.executemany("insert into raw_education.pupils values (?, 'F')", [[u] for u in plants.upns])
+        con.execute("create schema reference")
+        con.execute("create table reference.lookup as select ? as value", [plants.upns[1]])
 
 
 def _write_reports(settings: Settings, plants: Plants) -> None:
@@ -99,15 +102,15 @@ def test_scan_finds_exactly_the_plants_analysts_can_reach(planted):
     settings, plants = planted
     result = scan(settings)
     assert result.hits == PLANTED
-    assert (result.relations, result.report_files) == (4, 2)
+    assert (result.relations, result.report_files) == (5, 2)
     assert _leaks(repr(result), plants) == []
 
 
-def test_all_schemas_reaches_the_raw_layer_and_reports_can_be_skipped(planted):
+def test_all_schemas_reaches_the_reference_lists_and_reports_can_be_skipped(planted):
     settings, plants = planted
     result = scan(settings, ALL_SCHEMAS, report_files=False)
-    assert result.hits == (*PLANTED[:3], RAW)
-    assert (result.relations, result.report_files) == (5, 0)
+    assert result.hits == (*PLANTED[:4], REFERENCE)
+    assert (result.relations, result.report_files) == (6, 0)
     assert _leaks(repr(result), plants) == []
 
 
@@ -117,11 +120,11 @@ def test_cli_fails_on_identifiers_without_showing_them_then_passes_once_removed(
     done = cli("scan-identifiers", "--all-schemas")
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
-    assert all(h.place in output for h in (*PLANTED, RAW)) and "nhs_number" in output
+    assert all(h.place in output for h in (*PLANTED, REFERENCE)) and "nhs_number" in output
     assert _leaks(output, plants) == []
 
     with duckdb.connect(str(settings.warehouse_path)) as con:
-        con.execute("drop table analytics.case_notes; drop table analytics.cohort")
+        con.execute("drop table analytics.case_notes; drop table analytics.cohort; drop schema raw_education cascade")
     (settings.reports_dir / REPORT).write_text("<html><body><p>No referral was closed.</p></body></html>")
     done = cli("scan-identifiers")
     assert done.returncode == 0, done.stdout + done.stderr

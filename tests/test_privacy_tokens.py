@@ -142,6 +142,13 @@ def test_a_bad_dob_is_refused_by_position_without_quoting_it():
     assert "31/01/2010" not in chain
 
 
-def test_an_unknown_role_is_refused():
-    with pytest.raises(ValueError, match="unknown identifier role"):
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="unknown identifier kind"):
         tokenise(KEY, "shoe_size", ["9"])
+
+
+def test_agency_id_namespaces_share_rules_but_never_tokens():
+    pupil = tokenise(KEY, "pupil_id", [" P123 "], kind="agency_id")[0]
+    assert pupil == tokenise(KEY, "pupil_id", ["P123"], kind="agency_id")[0]
+    assert pupil.startswith("pupil_id:")
+    assert pupil.split(":")[1] != tokenise(KEY, "yot_id", ["P123"], kind="agency_id")[0].split(":")[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -84,6 +85,27 @@ def generate(
     if settings.warehouse_path.exists():
         typer.echo(f"Note: {settings.warehouse_path} holds loads of an earlier landing zone; files that differ "
                    "(another --end or --seed) will load again. Delete it for a clean start.")
+
+
+@app.command("dev-key")
+def dev_key() -> None:
+    """Create a local development pseudonymisation key under var/secrets/ when no key is set up."""
+    from youth_safety.privacy.keys import ENV_VAR, SecretKeyError, ensure_development_key, key_id, load_key
+
+    settings = Settings.from_env()
+    if ENV_VAR in os.environ:
+        typer.echo(f"Using the pseudonymisation key from ${ENV_VAR}; no development key made")
+    else:
+        path, created = ensure_development_key(settings)
+        if created:
+            typer.secho(f"Created a DEVELOPMENT pseudonymisation key at {path} (mode 0600): for synthetic data only; "
+                        f"in production the key comes from ${ENV_VAR} or the secret store", fg=typer.colors.YELLOW)
+        else:
+            typer.echo(f"Using the existing pseudonymisation key at {path}")
+    try:
+        typer.echo(f"Key id: {key_id(load_key(settings))}")
+    except SecretKeyError as exc:
+        _fail(f"dev-key: {exc}")
 
 
 @app.command("airflow-init")
@@ -175,7 +197,7 @@ def report(night: datetime = _night_option("Night to report on (YYYY-MM-DD).")) 
 
 @app.command("scan-identifiers")
 def scan_identifiers(
-    all_schemas: bool = typer.Option(False, "--all-schemas", help="Scan every schema, raw_*, audit and vault too."),
+    all_schemas: bool = typer.Option(False, "--all-schemas", help="Scan the seeds' code and reference lists too."),
 ) -> None:
     """Look for the generator's direct identifiers where analysts can reach them (warehouse, reports); exit 1 on any."""
     from youth_safety.privacy.scanner import ALL_SCHEMAS, KINDS, ScanError, scan

@@ -15,6 +15,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 CONTRACTS_DIR = PACKAGE_DIR / "contracts"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 CODES_DIR = DBT_PROJECT_DIR / "seeds" / "codes"
+REFERENCE_DIR = DBT_PROJECT_DIR / "seeds" / "reference"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
 SOURCES = ("education", "social_care", "yos", "police", "health")
@@ -60,6 +61,11 @@ class Settings:
     @property
     def dbt_log_dir(self) -> Path:
         return self.home / "dbt" / "logs"
+
+    @property
+    def vault_path(self) -> Path:
+        """The identity vault: direct identifiers, apart from the warehouse, with its own access path."""
+        return self.home / "vault" / "identity.duckdb"
 
     @property
     def opt_out_path(self) -> Path:

@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 
 from youth_safety.config import DBT_PROJECT_DIR, REPO_ROOT, SOURCES
-from youth_safety.contracts import Contract, Field, contracts_for
+from youth_safety.contracts import Contract, contracts_for
+from youth_safety.privacy.layout import WarehouseColumn, warehouse_columns
 from youth_safety.warehouse import LOAD_METADATA_COLUMNS, raw_schema
 
 HEADER = "# Generated from the extract contracts by youth_safety.dbt_sources.write_sources(); do not edit.\n"
@@ -31,11 +32,13 @@ def sources_path(source: str) -> Path:
     return DBT_PROJECT_DIR / "models" / "staging" / source / f"_{source}__sources.yml"
 
 
-def _column(field: Field) -> dict:
-    meta = {"privacy": field.privacy, "type": field.type}
-    if field.codes:
-        meta["codes"] = field.codes
-    return {"name": field.name, "description": field.description, "config": {"meta": meta}}
+def _column(column: WarehouseColumn) -> dict:
+    meta = {"privacy": column.privacy, "type": column.type}
+    if column.codes:
+        meta["codes"] = column.codes
+    if column.treatment != "keep":
+        meta["pseudonymised_from"] = column.source_field
+    return {"name": column.name, "description": column.description, "config": {"meta": meta}}
 
 
 def _table(contract: Contract) -> dict:
@@ -54,7 +57,7 @@ def _table(contract: Contract) -> dict:
                 "primary_key": list(contract.primary_key),
             }
         },
-        "columns": [_column(f) for f in contract.fields] + metadata,
+        "columns": [_column(c) for c in warehouse_columns(contract)] + metadata,
     }
 
 
@@ -65,7 +68,8 @@ def render_sources(source: str) -> str:
         "sources": [
             {
                 "name": source,
-                "description": f"Raw {source} extracts exactly as delivered: every value text, plus load metadata.",
+                "description": f"Raw {source} extracts as delivered, pseudonymised on arrival (identifiers as tokens, names in the "
+                               "identity vault only): every value text, plus load metadata.",
                 "schema": raw_schema(source),
                 "tables": [_table(c) for c in contracts_for(source)],
             }

@@ -9,6 +9,7 @@ from typing import Iterator
 import duckdb
 
 from youth_safety.contracts import Contract, all_contracts
+from youth_safety.privacy.layout import warehouse_columns
 
 LOAD_METADATA_COLUMNS = {
     "_load_id": "VARCHAR NOT NULL",
@@ -53,7 +54,8 @@ create table if not exists audit.quarantine (
     source_row_number integer not null,   -- 1 = first data row of the file
     rule_code varchar not null,
     column_name varchar,
-    masked_value varchar                  -- identifiers masked; other values truncated to 100 characters
+    masked_value varchar,                 -- identifiers masked; other values truncated to 100 characters
+    person_ref varchar                    -- the agency person record the row is about (token), so erasure can find it
 )
 """
 
@@ -110,8 +112,8 @@ def raw_table(contract: Contract) -> str:
 
 
 def raw_table_ddl(contract: Contract) -> str:
-    """Raw tables keep every value as the text received; staging casts."""
-    columns = [f'"{name}" VARCHAR' for name in contract.columns]
+    """Raw tables keep every value as text, pseudonymised (``privacy.layout``); staging casts."""
+    columns = [f'"{column.name}" VARCHAR' for column in warehouse_columns(contract)]
     columns += [f"{name} {kind}" for name, kind in LOAD_METADATA_COLUMNS.items()]
     return f"create table if not exists {raw_table(contract)} (\n    " + ",\n    ".join(columns) + "\n)"
 

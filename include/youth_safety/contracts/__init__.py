@@ -38,6 +38,12 @@ class Field:
     codes: str | None = None
     format: str | None = None
     identifies: str | None = None
+    namespace: str | None = None  # agency ids: whose numbering the id belongs to (default: the field name)
+
+    @property
+    def id_namespace(self) -> str:
+        """The namespace an agency id is tokenised in: fields sharing it share tokens."""
+        return self.namespace or self.name
 
     @property
     def allowed_values(self) -> frozenset[str] | None:
@@ -83,7 +89,7 @@ class Contract:
 
 
 def _field(raw: dict, where: Path) -> Field:
-    unknown = set(raw) - {"name", "type", "required", "privacy", "description", "codes", "format", "identifies"}
+    unknown = set(raw) - {"name", "type", "required", "privacy", "description", "codes", "format", "identifies", "namespace"}
     if unknown:
         raise ContractError(f"{where}: field {raw.get('name')!r} has unknown keys {sorted(unknown)}")
     f = Field(
@@ -95,6 +101,7 @@ def _field(raw: dict, where: Path) -> Field:
         codes=raw.get("codes"),
         format=raw.get("format"),
         identifies=raw.get("identifies"),
+        namespace=raw.get("namespace"),
     )
     if f.type not in FIELD_TYPES:
         raise ContractError(f"{where}: field {f.name!r} has unknown type {f.type!r}")
@@ -102,6 +109,8 @@ def _field(raw: dict, where: Path) -> Field:
         raise ContractError(f"{where}: field {f.name!r} has unknown privacy class {f.privacy!r}")
     if f.format and f.format not in FORMATS:
         raise ContractError(f"{where}: field {f.name!r} has unknown format {f.format!r}")
+    if f.namespace and f.identifies != "agency_id":
+        raise ContractError(f"{where}: field {f.name!r} has a namespace but is not an agency id")
     if f.codes and not (CODES_DIR / f"{f.codes}.csv").exists():
         raise ContractError(f"{where}: field {f.name!r} names code list {f.codes!r} with no seed")
     return f

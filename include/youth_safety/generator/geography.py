@@ -13,9 +13,9 @@ from functools import cache
 
 import numpy as np
 
-from youth_safety.config import DBT_PROJECT_DIR
+from youth_safety.config import CODES_DIR, REFERENCE_DIR
 
-LOOKUP_PATH = DBT_PROJECT_DIR / "seeds" / "reference" / "postcode_lookup.csv"
+LOOKUP_PATH = REFERENCE_DIR / "postcode_lookup.csv"
 BOROUGH_DISTRICTS = ("N1", "N4", "N5", "N7", "N19", "EC1V", "EC1R")
 NEIGHBOUR_DISTRICTS = ("N8", "N15", "N16", "NW1", "NW5", "E8", "WC1H")
 UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
@@ -26,7 +26,7 @@ UNITS_PER_LSOA = 20
 def build_lookup() -> list[dict[str, str]]:
     """Make the borough's postcode lookup (deterministic; independent of any run's seed)."""
     rng = np.random.default_rng(20200401)
-    with open(DBT_PROJECT_DIR / "seeds" / "codes" / "ward.csv", newline="") as fh:
+    with open(CODES_DIR / "ward.csv", newline="") as fh:
         wards = [row["code"] for row in csv.DictReader(fh)]
     rows, seen = [], set()
     lsoa_serial = 2700

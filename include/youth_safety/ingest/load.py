@@ -1,8 +1,10 @@
 """Gate and load one source's landed files for a night: all of the source, or none of it.
 
 Every file not judged before goes through the quality gate (``quality.gate``). Accepted
-rows go into ``raw_<source>.<extract>`` with their load metadata; quarantined rows and
-GDPR exclusions are recorded with their reasons in ``audit``. If any file is refused, the
+rows are pseudonymised in memory (``privacy.pseudonymise``) and go into
+``raw_<source>.<extract>`` with their load metadata, while their identifiers go into the
+identity vault; quarantined rows and GDPR exclusions are recorded with their reasons in
+``audit``. No direct identifier is ever written to the warehouse file. If any file is refused, the
 source's inserts for the night are rolled back (its marts keep the last good data), the
 refused file is recorded as rejected (and not tried again) and the source's other files
 as blocked (tried again next night), and ``GateFailure`` names the file, rule and count.
@@ -21,6 +23,10 @@ from youth_safety.config import Settings
 from youth_safety.governance.opt_out import OptOutRegister
 from youth_safety.governance.register import register
 from youth_safety.ingest.discover import LandedFile, landed_files
+from youth_safety.privacy.keys import load_key
+from youth_safety.privacy.layout import warehouse_columns
+from youth_safety.privacy.pseudonymise import Pseudonymised, pseudonymise, record_keys
+from youth_safety.privacy.vault import check_key, connect_vault, store
 from youth_safety.quality.data_docs import build_data_docs
 from youth_safety.quality.gate import FileContext, Verdict, judge
 from youth_safety.quality.policy import policies
@@ -82,11 +88,11 @@ def _context(con: duckdb.DuckDBPyConnection, landed: LandedFile, opt_outs: OptOu
     return FileContext(recent, same_bytes, register()[contract.source], policies()[contract.source], opt_outs, completed)
 
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, verdict: Verdict) -> None:
+def _insert_rows(con: duckdb.DuckDBPyConnection, verdict: Verdict, rows: pd.DataFrame) -> None:
     landed = verdict.landed
-    quoted = ", ".join(f'"{c}"' for c in landed.contract.columns)
+    quoted = ", ".join(f'"{c.name}"' for c in warehouse_columns(landed.contract))
     target = ", ".join([quoted, *LOAD_METADATA_COLUMNS])
-    con.register(FRAME, verdict.accepted)
+    con.register(FRAME, rows)
     try:
         con.execute(
             f"insert into {raw_table(landed.contract)} ({target}) select {quoted}, "
@@ -97,12 +103,13 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, verdict: Verdict) -> None:
         con.unregister(FRAME)
 
 
-def _insert_findings(con: duckdb.DuckDBPyConnection, verdict: Verdict) -> None:
+def _insert_findings(con: duckdb.DuckDBPyConnection, verdict: Verdict, key: bytes) -> None:
     """Quarantine, GDPR exclusions and warnings of one file, each row with its rule."""
     landed = verdict.landed
     ident = {"load_id": landed.load_id, "source": landed.contract.source, "extract": landed.contract.extract, "file_name": landed.name}
+    quarantine = verdict.quarantine.assign(person_ref=record_keys(landed.contract, verdict.quarantine["person_ref"], key))
     for table, frame, columns in (
-        ("audit.quarantine", verdict.quarantine, "row_number, rule_code, \"column\", masked_value"),
+        ("audit.quarantine", quarantine, "row_number, rule_code, \"column\", masked_value, person_ref"),
         ("audit.gdpr_exclusions", verdict.exclusions, "row_number, rule_code"),
         ("audit.rule_warnings", verdict.warnings, "row_number, rule_code, \"column\""),
     ):
@@ -150,16 +157,31 @@ def _record_source(con: duckdb.DuckDBPyConnection, night: date, run_id: str, loa
     )
 
 
+def _store_identities(vault: duckdb.DuckDBPyConnection, shares: list[tuple[Pseudonymised, date]]) -> None:
+    """The vault's share of the night, committed before the warehouse so no token lacks its identifier."""
+    vault.begin()
+    try:
+        for share, extract_night in shares:
+            store(vault, share, extract_night)
+    except Exception:
+        vault.rollback()
+        raise
+    vault.commit()
+
+
 def load_source(settings: Settings, source: str, night: date, run_id: str = "manual") -> SourceLoad:
     """Gate and load every file the source landed up to ``night`` that was not judged before."""
+    key = load_key(settings)
     opt_outs = OptOutRegister.load(settings.opt_out_path)
-    with connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse_path) as con, connect_vault(settings) as vault:
+        check_key(vault, key)
         ensure_schema(con)
         judged = _judged_before(con)
         landed = landed_files(settings, source, night)
         pending = sorted((f for f in landed if f.load_id not in judged), key=_order)
         skipped = len(landed) - len(pending)
         verdicts: list[Verdict] = []
+        shares: list[tuple[Pseudonymised, date]] = []
         con.begin()
         try:
             for landed in pending:
@@ -167,8 +189,10 @@ def load_source(settings: Settings, source: str, night: date, run_id: str = "man
                 verdicts.append(verdict)
                 if verdict.rejection:
                     break
-                _insert_rows(con, verdict)
-                _insert_findings(con, verdict)
+                share = pseudonymise(landed.contract, verdict.accepted, key)
+                shares.append((share, landed.extract_night))
+                _insert_rows(con, verdict, share.rows)
+                _insert_findings(con, verdict, key)
                 _record(con, verdict, night, "loaded")
                 log.info("%s: %d received, %d loaded, %d quarantined, %d excluded", landed.name, verdict.rows_received,
                          verdict.rows_loaded, verdict.rows_quarantined, verdict.rows_excluded)
@@ -186,6 +210,8 @@ def load_source(settings: Settings, source: str, night: date, run_id: str = "man
                 _record(con, verdict, night, "rejected" if verdict.rejection else "blocked")
         load = _summarise(source, verdicts, skipped, held)
         _record_source(con, night, run_id, load)
+        if not held:
+            _store_identities(vault, shares)
         con.commit()
     validated = [(v.landed.name, v.validation) for v in verdicts if v.validation is not None]
     if validated:

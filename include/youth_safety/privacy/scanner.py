@@ -24,11 +24,10 @@ from youth_safety.config import Settings
 from youth_safety.contracts import Contract, all_contracts
 
 KINDS = ("name", "upn", "nhs_number", "pnc_id", "dob", "postcode", "agency_id")
-# Raw layers (identifiers land there by design until pseudonymisation), the audit trail and
-# the vault (the pseudonymisation key store) are not analyst-facing; everything else is.
-# Where identifiers are expected today (landed data, the audit trail, the key store) and the dbt
-# seeds' reference lists: the borough's postcode lookup lists every postcode but is about no one.
-EXCLUDED_SCHEMAS = ("raw_*", "audit", "vault", "codes", "reference")
+# Identifiers are pseudonymised before anything is written, so every schema of the warehouse
+# is in scope (the vault is a separate file) except the dbt seeds' reference lists: the
+# borough's postcode lookup lists every postcode but is about no one.
+EXCLUDED_SCHEMAS = ("codes", "reference")
 ALL_SCHEMAS = ("*",)
 REPORT_SUFFIXES = (".html", ".csv", ".json", ".txt")
 REPORTS_PLACE = "reports"
@@ -227,7 +226,7 @@ def scan(settings: Settings, schemas: tuple[str, ...] | None = None, report_file
     """Look for every known direct identifier in the warehouse and (unless told not to) the report files.
 
     ``schemas``: glob patterns of the schemas to scan; ``None`` means every schema except
-    ``EXCLUDED_SCHEMAS`` (``raw_*``, ``audit``, ``vault``, ``codes``, ``reference``), ``ALL_SCHEMAS`` means every one.
+    ``EXCLUDED_SCHEMAS`` (the seeds' ``codes`` and ``reference`` lists), ``ALL_SCHEMAS`` means every one.
     """
     began = time.monotonic()
     if not settings.warehouse_path.exists():

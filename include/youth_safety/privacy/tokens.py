@@ -75,31 +75,34 @@ def normalise(role: str, value: object) -> str:
     return _iso_date(value) if role == "dob" else NORMALISERS[role](str(value))
 
 
-def _token(mac: hmac.HMAC, role: str, value: object) -> str | None:
-    """One token from a keyed HMAC state, which is copied, never consumed."""
-    text = normalise(role, value)
-    if not text:
-        return None
-    h = mac.copy()
-    h.update(f"{role}{SEPARATOR}{text}".encode())
-    return f"{role}:{h.digest()[:TOKEN_BYTES].hex()}"
-
-
-def tokenise(key: bytes, role: str, values: pd.Series | np.ndarray | list) -> np.ndarray:
+def tokenise(key: bytes, role: str, values: pd.Series | np.ndarray | list, kind: str | None = None) -> np.ndarray:
     """Tokens for many values of one role, in order; missing values stay None.
 
+    ``kind`` picks the normalisation (default: the role itself), so agency ids of
+    different namespaces (``pupil_id``, ``yot_id``) share rules but never tokens.
     Each distinct value is normalised and hashed once. A dob that is not an ISO date
     raises ValueError naming its position, never the value.
     """
-    if role not in ROLES:
-        raise ValueError(f"unknown identifier role {role!r}; known: {sorted(ROLES)}")
+    return tokenise_with_text(key, role, values, kind)[0]
+
+
+def tokenise_with_text(key: bytes, role: str, values: pd.Series | np.ndarray | list, kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Tokens and the normalised text each was made from (None where missing)."""
+    kind = kind or role
+    if kind not in ROLES:
+        raise ValueError(f"unknown identifier kind {kind!r}; known: {sorted(ROLES)}")
     mac = hmac.new(key, digestmod=hashlib.sha256)
     codes, uniques = pd.factorize(pd.Series(values, dtype=object))
-    distinct = np.empty(len(uniques) + 1, dtype=object)  # all None; the last slot serves code -1 (missing)
+    tokens = np.empty(len(uniques) + 1, dtype=object)  # all None; the last slot serves code -1 (missing)
+    texts = np.empty(len(uniques) + 1, dtype=object)
     for i, value in enumerate(uniques):
         try:
-            distinct[i] = _token(mac, role, value)
+            texts[i] = normalise(kind, value) or None
         except ValueError:
             position = int(np.flatnonzero(codes == i)[0])
             raise ValueError(f"{role}: value at position {position} cannot be normalised") from None
-    return distinct[codes]
+        if texts[i]:
+            h = mac.copy()
+            h.update(f"{role}{SEPARATOR}{texts[i]}".encode())
+            tokens[i] = f"{role}:{h.digest()[:TOKEN_BYTES].hex()}"
+    return tokens[codes], texts[codes]

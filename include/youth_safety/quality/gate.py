@@ -19,6 +19,7 @@ from youth_safety.contracts import Contract
 from youth_safety.governance.opt_out import OptOutRegister
 from youth_safety.governance.register import Processing
 from youth_safety.ingest.discover import LandedFile
+from youth_safety.privacy.layout import person_reference
 from youth_safety.quality import file_rules
 from youth_safety.quality.file_rules import FileRejected
 from youth_safety.quality.policy import SourcePolicy
@@ -46,7 +47,7 @@ class Verdict:
     started_at: datetime
     rows_received: int = 0
     accepted: pd.DataFrame | None = None
-    quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row_number", "rule_code", "column", "masked_value"]))
+    quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row_number", "rule_code", "column", "masked_value", "person_ref"]))
     exclusions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row_number", "rule_code"]))
     warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row_number", "rule_code", "column"]))
     dropped_columns: tuple[str, ...] = ()
@@ -136,8 +137,10 @@ def _split(verdict: Verdict, contract: Contract, frame: pd.DataFrame, failures: 
     held = failures[(failures["severity"] == "quarantine") & ~failures["row_number"].isin(excluded_rows)]
     by_row = frame.set_index("_source_row_number")
     held = held.assign(masked_value=[mask(contract, c, by_row.at[r, c] if c in by_row.columns else None) for r, c in zip(held["row_number"], held["column"])])
+    reference = person_reference(contract)
+    held["person_ref"] = by_row[reference.name].reindex(held["row_number"]).to_numpy() if reference else None
     verdict.exclusions = excluded[["row_number", "rule_code"]].drop_duplicates().reset_index(drop=True)
-    verdict.quarantine = held[["row_number", "rule_code", "column", "masked_value"]].reset_index(drop=True)
+    verdict.quarantine = held[["row_number", "rule_code", "column", "masked_value", "person_ref"]].reset_index(drop=True)
     verdict.warnings = failures.loc[failures["severity"] == "warn", ["row_number", "rule_code", "column"]].reset_index(drop=True)
     out = excluded_rows | set(held["row_number"])
     verdict.accepted = frame.loc[~frame["_source_row_number"].isin(out), [*contract.columns, "_source_row_number"]]

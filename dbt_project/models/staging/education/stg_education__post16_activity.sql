@@ -5,9 +5,8 @@ with latest as (
 select
     tracking_id,
     upn,
-    surname,
-    forename,
-    cast(dob as date) as date_of_birth,
+    birth_year_month,
+    cast(age_at_activity_month as integer) as age_at_activity_month,
     sex as sex_code,
     {{ lookup_code('sex', 'latest.sex') }} as sex_label,
     cast(activity_month as date) as activity_month,

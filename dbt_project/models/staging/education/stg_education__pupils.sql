@@ -6,9 +6,8 @@ select
     pupil_id,
     upn,
     former_upn,
-    surname,
-    forename,
-    cast(dob as date) as date_of_birth,
+    birth_year_month,
+    cast(age_at_leaving_date as integer) as age_at_leaving_date,
     sex as sex_code,
     {{ lookup_code('sex', 'latest.sex') }} as sex_label,
     ethnicity as ethnicity_code,
@@ -23,7 +22,8 @@ select
     {{ lookup_code('year_group', 'latest.year_group') }} as year_group_label,
     cast(entry_date as date) as entry_date,
     cast(leaving_date as date) as leaving_date,
-    postcode,
+    postcode_district,
+    postcode_lsoa,
     _load_id,
     _loaded_at
 from latest

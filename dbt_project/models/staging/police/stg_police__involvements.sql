@@ -7,9 +7,7 @@ select
     crime_ref,
     role as role_code,
     {{ lookup_code('involvement_role', 'latest.role') }} as role_label,
-    forename,
-    surname,
-    cast(dob as date) as date_of_birth,
+    birth_year_month,
     sex as sex_code,
     {{ lookup_code('sex', 'latest.sex') }} as sex_label,
     ethnicity as police_ethnicity_code,
@@ -17,7 +15,8 @@ select
     {{ lookup_code('police_ethnicity', 'latest.ethnicity', 'dfe_code') }} as ethnicity_code,
     {{ lookup_code('ethnicity', lookup_code('police_ethnicity', 'latest.ethnicity', 'dfe_code')) }} as ethnicity_label,
     pnc_id,
-    postcode,
+    postcode_district,
+    postcode_lsoa,
     _load_id,
     _loaded_at
 from latest

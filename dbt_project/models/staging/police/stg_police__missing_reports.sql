@@ -4,12 +4,12 @@ with latest as (
 
 select
     report_id as missing_report_id,
-    forename,
-    surname,
-    cast(dob as date) as date_of_birth,
+    birth_year_month,
+    cast(age_at_reported_date as integer) as age_at_reported_date,
     sex as sex_code,
     {{ lookup_code('sex', 'latest.sex') }} as sex_label,
-    postcode,
+    postcode_district,
+    postcode_lsoa,
     cast(reported_date as date) as reported_date,
     cast(found_date as date) as found_date,
     _load_id,

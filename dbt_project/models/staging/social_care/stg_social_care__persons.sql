@@ -6,14 +6,13 @@ select
     pers_person_id as person_id,
     pers_upn as upn,
     pers_nhs_number as nhs_number,
-    pers_forename as forename,
-    pers_surname as surname,
-    cast(pers_dob as date) as date_of_birth,
+    pers_birth_year_month as birth_year_month,
     pers_sex as sex_code,
     {{ lookup_code('sex', 'latest.pers_sex') }} as sex_label,
     pers_ethnicity as ethnicity_code,
     {{ lookup_code('ethnicity', 'latest.pers_ethnicity') }} as ethnicity_label,
-    pers_postcode as postcode,
+    pers_postcode_district as postcode_district,
+    pers_postcode_lsoa as postcode_lsoa,
     _load_id,
     _loaded_at
 from latest

@@ -5,14 +5,13 @@ with latest as (
 select
     yot_id,
     pnc_id,
-    forename,
-    surname,
-    cast(dob as date) as date_of_birth,
+    birth_year_month,
     sex as sex_code,
     {{ lookup_code('sex', 'latest.sex') }} as sex_label,
     ethnicity as ethnicity_code,
     {{ lookup_code('ethnicity', 'latest.ethnicity') }} as ethnicity_label,
-    postcode,
+    postcode_district,
+    postcode_lsoa,
     _load_id,
     _loaded_at
 from latest

@@ -1,0 +1,34 @@
+"""A Splink linker on a private in-memory DuckDB, so Splink's work tables never touch the vault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from splink import DuckDBAPI, Linker, SettingsCreator
+
+from youth_safety.linkage.model import TF_COLUMNS
+
+THREADS = 2  # training repeats exactly whatever the machine; scoring is light
+
+
+def linker_for(records: pa.Table, model: SettingsCreator | dict[str, Any]) -> Linker:
+    """A linker over ``records`` (the normalised input) with a settings creator or saved model."""
+    con = duckdb.connect()
+    con.execute(f"set threads = {THREADS}")
+    db_api = DuckDBAPI(con)
+    return Linker(db_api.register(records, table_name="records"), model, log_level=None)
+
+
+def term_frequencies(linker: Linker) -> dict[str, pa.Table]:
+    """Each term-frequency column's table (value, tf) from the linker's records."""
+    return {column: linker.table_management.compute_tf_table(column).as_duckdbpyrelation().to_arrow_table()
+            for column in TF_COLUMNS}
+
+
+def use_term_frequencies(linker: Linker, tables: dict[str, pa.Table]) -> None:
+    """Score with these term frequencies instead of ones computed from the records at hand."""
+    for column, table in tables.items():
+        sdf = linker.table_management.register_table(table, f"link_tf_{column}", overwrite=True)
+        linker.table_management.register_term_frequency_lookup(sdf, column)
