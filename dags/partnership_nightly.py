@@ -30,6 +30,13 @@ from airflow.sdk.exceptions import AirflowFailException
 from youth_safety.config import SOURCES, TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
 
 
+def _secret(name: str) -> str | None:
+    """A secret from Airflow's secrets backend (Vault, a cloud secret manager), if one holds it."""
+    from airflow.sdk import Variable
+
+    return Variable.get(name, default=None)
+
+
 def _night() -> date:
     """The night this run processes: its logical date (or, without one, run_after) in London."""
     context = get_current_context()
@@ -51,9 +58,11 @@ def partnership_nightly():
     def load(source: str) -> dict:
         """Gate and load one source's new files for the night."""
         from youth_safety.ingest import GateFailure, load_source
+        from youth_safety.privacy.keys import load_key
 
+        settings = Settings.from_env()
         try:
-            return asdict(load_source(Settings.from_env(), source, _night(), get_current_context()["run_id"]))
+            return asdict(load_source(settings, source, _night(), get_current_context()["run_id"], load_key(settings, _secret)))
         except GateFailure as failure:
             raise AirflowFailException(str(failure)) from None  # data-quality failures are not retried
 

@@ -128,8 +128,8 @@ def test_keys_stay_stable_over_incremental_nights_and_new_people_get_new_keys(ni
     vault, home = night1
     before = person_key_map(vault).set_index(["source", "entity", "record_key"])["person_key"]
     second = second_night(vault, home)
-    assert not second.full and second.new_records == 4
-    assert second.scored_records == 5  # four new records and the corrected one
+    assert not second.full and second.new_records == 3
+    assert second.scored_records == 4  # three new records and the corrected one
     after = person_key_map(vault).set_index(["source", "entity", "record_key"])["person_key"]
     untouched = [r for r in background() + TALLULAH + JONATHAN + NAMESAKES + COSIMA[:2]]
     assert keys_of(vault, untouched) == [before[(r.source, r.entity, r.record_key)] for r in untouched]
@@ -137,7 +137,7 @@ def test_keys_stay_stable_over_incremental_nights_and_new_people_get_new_keys(ni
     (zephyrine,) = keys_of(vault, [ZEPHYRINE])
     assert zephyrine not in set(before)
     assert int(zephyrine[2:]) > max(int(k[2:]) for k in before)
-    assert len(after) == len(before) + 4
+    assert len(after) == len(before) + 3
 
 
 def test_merge_keeps_the_oldest_key_retires_the_other_and_never_reuses_it(night1):
@@ -303,5 +303,6 @@ def test_report_is_written_offline_and_holds_no_identifier(night1, tmp_path):
     assert not re.search(r"""(src|href)=["']https?:""", html)
     values = {v for r in records for v in (r.forename, r.surname, r.postcode, r.upn, r.nhs_number, r.pnc_id, r.plain_id,
                                             r.record_key, r.dob and r.dob.isoformat()) if v}
-    found = sorted(v for v in values if re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", html, re.IGNORECASE))
+    found = sorted(v for v in values | {v.upper() for v in values} if len(v) >= 4
+                   and re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", html))
     assert found == []

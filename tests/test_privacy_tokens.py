@@ -13,7 +13,7 @@ import pytest
 
 from youth_safety.config import Settings
 from youth_safety.privacy import SecretKeyError, ensure_development_key, key_id, load_key, tokenise
-from youth_safety.privacy.keys import ENV_VAR, key_path
+from youth_safety.privacy.keys import ENV_VAR, SECRET_NAME, key_path
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(100, 132))
@@ -48,6 +48,15 @@ def test_environment_variable_beats_the_file(settings, monkeypatch):
     assert load_key(settings) == OTHER_KEY
     monkeypatch.delenv(ENV_VAR)
     assert load_key(settings) == KEY
+
+
+def test_a_secret_store_beats_the_file_and_the_environment_beats_both(settings, monkeypatch):
+    write_key(settings, KEY.hex())
+    store = {SECRET_NAME: OTHER_KEY.hex()}
+    assert load_key(settings, store.get) == OTHER_KEY
+    assert load_key(settings, {}.get) == KEY  # the store does not hold it: the file
+    monkeypatch.setenv(ENV_VAR, KEY.hex())
+    assert load_key(settings, store.get) == KEY
 
 
 def test_an_open_key_file_is_refused_naming_path_and_mode_not_key(settings):

@@ -108,6 +108,32 @@ def dev_key() -> None:
         _fail(f"dev-key: {exc}")
 
 
+@app.command("rotate-key")
+def rotate_key_command(
+    new_key_env: str = typer.Option(None, "--new-key-env", help="Name of an environment variable holding the new key "
+                                    "(when the key lives in a secret store); otherwise a random key replaces the key file."),
+) -> None:
+    """Re-tokenise the vault and the warehouse under a new key; person keys do not change. Run with no nightly in progress."""
+    from youth_safety.privacy.keys import ENV_VAR, SecretKeyError, decode_key, new_key
+    from youth_safety.privacy.rotation import rotate_key
+
+    settings = Settings.from_env()
+    if ENV_VAR in os.environ and not new_key_env:
+        _fail(f"rotate-key: the key comes from ${ENV_VAR}; put the new key in another variable, pass --new-key-env NAME, "
+              f"then store it where ${ENV_VAR} comes from")
+    try:
+        key = decode_key(os.environ.get(new_key_env, ""), f"environment variable {new_key_env}") if new_key_env else new_key()
+        done = rotate_key(settings, key, write_key=not new_key_env)
+    except (SecretKeyError, ValueError, FileNotFoundError) as exc:
+        _fail(f"rotate-key: {exc}")
+    except duckdb.IOException as exc:
+        _fail(f"rotate-key: a file is in use (is a run writing it?): {exc}")
+    typer.echo(f"Rotated key {done.old_key_id} -> {done.new_key_id}: {done.tokens:,} tokens re-made, "
+               f"{done.rows_rewritten:,} values rewritten in {done.columns_rewritten} columns ({done.seconds:.1f} s); person keys unchanged")
+    if new_key_env:
+        typer.echo(f"Now store the new key where ${ENV_VAR} comes from; the old key no longer opens the vault.")
+
+
 @app.command("airflow-init")
 def airflow_init() -> None:
     """Create or upgrade Airflow's metadata database and the warehouse writer pool (idempotent)."""

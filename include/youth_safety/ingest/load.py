@@ -169,9 +169,12 @@ def _store_identities(vault: duckdb.DuckDBPyConnection, shares: list[tuple[Pseud
     vault.commit()
 
 
-def load_source(settings: Settings, source: str, night: date, run_id: str = "manual") -> SourceLoad:
-    """Gate and load every file the source landed up to ``night`` that was not judged before."""
-    key = load_key(settings)
+def load_source(settings: Settings, source: str, night: date, run_id: str = "manual", key: bytes | None = None) -> SourceLoad:
+    """Gate and load every file the source landed up to ``night`` that was not judged before.
+
+    ``key`` pseudonymises identifiers; by default it is loaded from the environment or key file.
+    """
+    key = key or load_key(settings)
     opt_outs = OptOutRegister.load(settings.opt_out_path)
     with connect(settings.warehouse_path) as con, connect_vault(settings) as vault:
         check_key(vault, key)

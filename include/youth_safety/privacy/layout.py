@@ -57,6 +57,13 @@ def token_role(field: Field) -> tuple[str, str]:
     return field.name, "agency_id"  # staff numbers and other direct identifiers
 
 
+def token_kind(role: str) -> str:
+    """The normalisation kind of a token role, to re-make a token from the vault's value."""
+    if role in TOKEN_KINDS:
+        return role
+    return dict([*LINKED_ROLES.values(), UNKNOWN_LINKED_ROLE]).get(role, "agency_id")
+
+
 def _birth_name(field: Field) -> str:
     return field.name.replace("dob", "birth_year_month") if "dob" in field.name else f"{field.name}_year_month"
 

@@ -21,6 +21,7 @@ import pandas as pd
 SEPARATOR = "\x1f"
 TOKEN_BYTES = 16
 NON_DIGIT_RE = re.compile(r"[^0-9]")
+TOKEN_PATTERN = r"^[a-z_]+:[0-9a-f]{32}$"  # what every token looks like: <role>:<128-bit hex>
 ISO_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
