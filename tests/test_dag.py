@@ -154,3 +154,23 @@ def test_reports_exist_and_hold_no_identifier(airflow_settings, first_run):
     assert len(identifiers) > 1000
     found = [i for i in identifiers if any(i in text for text in texts)]
     assert found == []
+
+
+def test_after_a_run_the_warehouse_and_reports_hold_no_direct_identifier_and_the_vault_does(airflow_settings, first_run):
+    """The identifier scanner over every warehouse schema (raw, audit, staging, marts) and every report file."""
+    import pandas as pd
+
+    from youth_safety.privacy.scanner import scan
+    from youth_safety.privacy.vault import connect_vault
+
+    result = scan(airflow_settings)
+    assert result.relations > 40 and result.report_files > 3 and result.identifiers > 1000
+    assert result.hits == ()
+    truth = pd.read_parquet(airflow_settings.truth_dir / "source_records.parquet")
+    with connect_vault(airflow_settings, read_only=True) as vault:
+        records = dict(vault.execute("select entity, count(*) from person_records group by entity").fetchall())
+        named = vault.execute("select count(*) from person_records where forename is not null and dob is not null").fetchall()[0][0]
+    delivered = truth[truth["entity"].isin(records)].groupby("entity").size().to_dict()
+    assert records.keys() == {"pupil_id", "tracking_id", "pers_person_id", "yot_id", "involvement_id", "arrest_id", "report_id", "referral_id"}
+    assert all(0.9 * delivered[e] <= records[e] <= delivered[e] for e in records), (records, delivered)
+    assert named > 0.99 * sum(records.values())
