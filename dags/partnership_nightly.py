@@ -1,4 +1,4 @@
-"""Nightly partnership load: every agency's landed files through the quality gates into the raw layer, then dbt, then the summary.
+"""Nightly partnership load: every agency's landed files through the quality gates into the raw layer, then linkage, dbt and the summary.
 
 Runs at 02:00 Europe/London. The night a run processes is its logical date in
 Europe/London (YYYY-MM-DD): files in landing folders dated on or before it that were not
@@ -9,9 +9,11 @@ Gates: each source's files are judged by the quality gate before anything is wri
 rows and GDPR exclusions are recorded with their reasons; a refused file holds back its
 whole source for the night (nothing of it is loaded, so its marts keep the last good
 data) and fails that source's load task with the file, rule and count, without retries.
-The other sources go ahead: dbt_build and summarise run once every load has finished
-(trigger rule all_done), and the final task fails the run if any source was held back,
-so the night is seen and mended.
+Accepted rows are pseudonymised before they are written; identifiers go to the identity
+vault. The other sources go ahead: link (records into people with stable person keys,
+in the vault), dbt_build and summarise run once every load has finished (trigger rule
+all_done), and the final task fails the run if any source was held back or linkage or
+dbt failed, so the night is seen and mended.
 
 Every task writes the DuckDB warehouse, and DuckDB allows one writing process per
 file, so all of them take a slot of the one-slot warehouse writer pool.
@@ -21,12 +23,12 @@ Nothing here touches the warehouse or heavy libraries at parse time.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 
 import pendulum
 from airflow.sdk import CronTriggerTimetable, TriggerRule, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
+from youth_safety.airflow_env import logical_night
 from youth_safety.config import SOURCES, TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
 
 
@@ -35,13 +37,6 @@ def _secret(name: str) -> str | None:
     from airflow.sdk import Variable
 
     return Variable.get(name, default=None)
-
-
-def _night() -> date:
-    """The night this run processes: its logical date (or, without one, run_after) in London."""
-    context = get_current_context()
-    moment = context["logical_date"] or context["dag_run"].run_after
-    return pendulum.instance(moment).in_timezone(TIMEZONE).date()
 
 
 @dag(
@@ -62,9 +57,22 @@ def partnership_nightly():
 
         settings = Settings.from_env()
         try:
-            return asdict(load_source(settings, source, _night(), get_current_context()["run_id"], load_key(settings, _secret)))
+            return asdict(load_source(settings, source, logical_night(), get_current_context()["run_id"], load_key(settings, _secret)))
         except GateFailure as failure:
             raise AirflowFailException(str(failure)) from None  # data-quality failures are not retried
+
+    @task(pool=WAREHOUSE_WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
+    def link() -> dict:
+        """Link agency records into people in the vault; publish stable person keys to the warehouse."""
+        from youth_safety.linkage.nightly import link_night
+        from youth_safety.privacy.keys import load_key
+
+        settings = Settings.from_env()
+        linked = link_night(settings, logical_night(), key=load_key(settings, _secret))
+        measured = linked.quality.overall if linked.quality else {}
+        return {"records": linked.run.records, "people": linked.run.people, "new_keys": linked.run.new_keys,
+                "merges": linked.run.merges, "splits": linked.run.splits, "queue_size": linked.run.queue_size,
+                "precision": measured.get("precision"), "recall": measured.get("recall"), "report": str(linked.report)}
 
     @task(pool=WAREHOUSE_WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
     def dbt_build() -> None:
@@ -78,14 +86,14 @@ def partnership_nightly():
         """Record files and rows per source for the night."""
         from youth_safety.summary import write_summary
 
-        return write_summary(Settings.from_env(), _night(), get_current_context()["run_id"]).as_dict()
+        return write_summary(Settings.from_env(), logical_night(), get_current_context()["run_id"]).as_dict()
 
     @task(pool=WAREHOUSE_WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
     def report() -> str:
         """Write the night's data-quality report for governance leads."""
         from youth_safety.governance.report import write_report
 
-        return str(write_report(Settings.from_env(), _night()))
+        return str(write_report(Settings.from_env(), logical_night()))
 
     @task
     def gates_passed(summary: dict) -> None:
@@ -98,10 +106,12 @@ def partnership_nightly():
             raise AirflowFailException(f"night {summary['night']}: " + "; ".join(problems))
 
     loads = load.expand(source=list(SOURCES))
+    linked = link()
     built = dbt_build()
     summary = summarise()
-    loads >> built >> summary >> report()
-    built >> gates_passed(summary)  # a failed dbt build fails the run too
+    loads >> linked >> built >> summary >> report()
+    passed = gates_passed(summary)
+    [linked, built] >> passed  # a failed linkage or dbt build fails the run too
 
 
 partnership_nightly()

@@ -176,7 +176,7 @@ def test_codes_decode_and_types_cast(built):
 
 
 def test_every_contract_column_is_staged_once(built, staging_models):
-    assert sorted(staging_models) == sorted(c.name for c in all_contracts())
+    assert sorted(m for m in staging_models if not m.startswith("linkage.")) == sorted(c.name for c in all_contracts())
     for contract in all_contracts():
         node = staging_models[contract.name]
         documented = {name: col["config"]["meta"].get("raw_column") for name, col in node["columns"].items()}

@@ -92,7 +92,8 @@ def build_warehouse(settings: Settings) -> None:
     insert_file_loads(settings, HISTORY + TONIGHT)
     with connect(settings.warehouse_path) as con:
         con.executemany(
-            "insert into audit.quarantine values (?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into audit.quarantine (load_id, source, extract, file_name, source_row_number, rule_code, column_name, masked_value) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?)",
             [(PUPILS["load_id"], "education", "pupils", PUPILS["file_name"], *row) for row in QUARANTINE],
         )
         con.executemany(

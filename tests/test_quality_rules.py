@@ -19,7 +19,7 @@ from youth_safety.generator.geography import borough_postcodes
 from youth_safety.identifiers import make_pnc_id, make_upn, nhs_check_digit
 from youth_safety.quality.conformance import read_extract
 from youth_safety.quality.data_docs import build_data_docs
-from youth_safety.quality.row_rules import ASSESSMENT_COMPLETED, OPTED_OUT, context_columns
+from youth_safety.quality.row_rules import ASSESSMENT_COMPLETED, ERASED, OPTED_OUT, context_columns
 from youth_safety.quality.rules import CATALOGUE
 from youth_safety.quality.validate import validate, validate_rows
 
@@ -47,7 +47,7 @@ def _good_value(f: Field, row: int) -> str:
 def good_row(contract: Contract, row: int) -> dict:
     """A row passing every rule: required fields filled, optional ones missing, no context flags."""
     values = {f.name: _good_value(f, row) if f.required else None for f in contract.fields}
-    return {**values, OPTED_OUT: False, ASSESSMENT_COMPLETED: True}
+    return {**values, OPTED_OUT: False, ERASED: False, ASSESSMENT_COMPLETED: True}
 
 
 def frame_of(contract: Contract, rows: list[dict]) -> pd.DataFrame:
@@ -64,7 +64,7 @@ def landed_frame(contract: Contract, path: Path) -> pd.DataFrame:
     frame = raw.where(raw.ne(""), None)
     frame["_source_row_number"] = np.arange(1, len(frame) + 1)
     for column in context_columns(contract):
-        frame[column] = column == ASSESSMENT_COMPLETED  # nobody opted out; every assessment completed
+        frame[column] = column == ASSESSMENT_COMPLETED  # nobody opted out or erased; every assessment completed
     return frame
 
 
@@ -109,6 +109,7 @@ CASES = [
     ("GDPR-BOROUGH", "health.semh_referrals", "postcode", {"postcode": "E8 1AA"}, False),
     ("GDPR-RETENTION", "social_care.ssd_cin_episodes", "cine_referral_date", {"cine_referral_date": "2012-01-01"}, False),
     ("GDPR-OBJECTION", "yos.offences", None, {OPTED_OUT: True}, False),
+    ("GDPR-ERASURE", "police.involvements", None, {ERASED: True}, False),
 ]
 
 

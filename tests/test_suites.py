@@ -62,6 +62,7 @@ def _suites_with(code: str) -> set[str]:
     ("GDPR-AGE", {c.name for c in all_contracts() if c.dob_field and c.record_date}),
     ("GDPR-RETENTION", {c.name for c in all_contracts() if c.record_date}),
     ("GDPR-OBJECTION", {c.name for c in all_contracts()}),
+    ("GDPR-ERASURE", {c.name for c in all_contracts()}),
     ("DUP-ROW", {c.name for c in all_contracts()}),
 ])
 def test_a_rule_is_checked_on_the_extracts_it_concerns(code, where):

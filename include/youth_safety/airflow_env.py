@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
-from youth_safety.config import REPO_ROOT, Settings
+from youth_safety.config import REPO_ROOT, TIMEZONE, Settings
 
 DAGS_DIR = REPO_ROOT / "dags"
 
@@ -46,3 +47,13 @@ def run_airflow(settings: Settings, args: list[str], log_path: Path) -> subproce
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+
+def logical_night() -> date:
+    """Inside a task: the night its run is for, the run's logical date (or, without one, run_after) in London."""
+    import pendulum
+    from airflow.sdk import get_current_context
+
+    context = get_current_context()
+    moment = context["logical_date"] or context["dag_run"].run_after
+    return pendulum.instance(moment).in_timezone(TIMEZONE).date()

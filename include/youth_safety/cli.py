@@ -108,6 +108,31 @@ def dev_key() -> None:
         _fail(f"dev-key: {exc}")
 
 
+@app.command()
+def link(
+    night: datetime = _night_option("Night the linkage runs for (YYYY-MM-DD)."),
+    full: bool = typer.Option(False, "--full", help="Re-score and re-cluster every record, not only the night's new ones."),
+    retrain: bool = typer.Option(False, "--retrain", help="Train and save a new model version first."),
+) -> None:
+    """Link agency records into people (in the vault) and publish person keys; normally the nightly DAG does this."""
+    from youth_safety.linkage.nightly import link_night
+
+    settings = Settings.from_env()
+    try:
+        linked = link_night(settings, night.date(), full=full, retrain=retrain)
+    except duckdb.IOException as exc:
+        _fail(f"link: a file is in use (is a run writing it?): {exc}")
+    done = linked.run
+    typer.echo(f"Linked {done.records:,} agency records into {done.people:,} people with model {done.model_version}: "
+               f"{done.new_records:,} new records, {done.new_keys:,} new keys, {done.merges} merges, {done.splits} splits; "
+               f"{done.queue_size} pair(s) for clerical review")
+    if linked.quality:
+        overall = linked.quality.overall
+        typer.echo(f"Against ground truth: precision {overall['precision']:.4f}, recall {overall['recall']:.4f}, "
+                   f"F1 {overall['f1']:.4f}, completeness {linked.quality.completeness:.4f}")
+    typer.echo(f"Report: {linked.report}")
+
+
 @app.command("rotate-key")
 def rotate_key_command(
     new_key_env: str = typer.Option(None, "--new-key-env", help="Name of an environment variable holding the new key "
@@ -245,3 +270,90 @@ def scan_identifiers(
         counts.setdefault(f"{hit.place}  {hit.column}", dict.fromkeys(kinds, 0))[hit.kind] = hit.count
     _print_table(("place  column", *kinds), [(where, *found.values()) for where, found in counts.items()])
     _fail(f"{sum(h.count for h in result.hits):,} direct identifier value(s) found scanning {scanned}; values are not shown")
+
+
+@app.command("reidentify")
+def reidentify_command(
+    person_key: str = typer.Option(..., "--person-key", help="The person key (PK...) to re-identify."),
+    reason: str = typer.Option("", "--reason", help="Why: the case or request it is for (at least 10 characters); audited."),
+) -> None:
+    """Show the child behind a person key: each agency record's id, names, DOB, sex, postcode and shared identifiers (audited first)."""
+    from youth_safety.privacy.person_keys import NoPersonKeys
+    from youth_safety.privacy.reidentify import UnknownPersonKey, reidentify
+    from youth_safety.privacy.requests import RequestRefused
+
+    try:
+        found = reidentify(Settings.from_env(), person_key, reason)
+    except (RequestRefused, UnknownPersonKey, NoPersonKeys, FileNotFoundError) as exc:
+        _fail(f"reidentify: {exc}")
+    except duckdb.IOException as exc:
+        _fail(f"reidentify: the vault is in use (is a run writing it?): {exc}")
+    resolution = found.resolution
+    if resolution.merged:
+        typer.secho(f"{resolution.asked} was merged into {resolution.current} on {resolution.retired_on}; showing {resolution.current}",
+                    fg=typer.colors.YELLOW)
+    typer.echo(f"Person {resolution.current}: {len(found.records)} agency record(s) "
+               f"(request {found.request_id} by {found.operator}, audited)")
+    for record in found.records:
+        typer.echo(f"{record.source}  {record.entity}  {record.agency_id}")
+        typer.echo(f"    name: {record.forename or '-'} {record.surname or '-'}   dob: {record.dob or '-'}   "
+                   f"sex: {record.sex or '-'}   postcode: {record.postcode or '-'}")
+        for role, value in record.identifiers:
+            typer.echo(f"    {role}: {value}")
+
+
+@app.command("erase")
+def erase_command(
+    person_key: str = typer.Option(None, "--person-key", help="The person key (PK...) of the person to erase."),
+    identifier: str = typer.Option(None, "--identifier", help="Or one identifier, ROLE=VALUE: upn=..., pupil_id=..., nhs_number=..., pnc_id=..."),
+    reason: str = typer.Option("", "--reason", help="Why: the request's reference (at least 10 characters, naming no one); logged."),
+) -> None:
+    """Erase a person from the vault, the raw and audit layers and every dbt model, and keep them from loading again."""
+    from youth_safety.dbt_runner import DbtBuildError, build
+    from youth_safety.privacy.erasure import ErasureError, erase, parse_identifier
+    from youth_safety.privacy.keys import SecretKeyError, load_key
+    from youth_safety.privacy.person_keys import NoPersonKeys
+    from youth_safety.privacy.requests import RequestRefused
+
+    settings = Settings.from_env()
+    try:
+        done = erase(settings, load_key(settings), reason, person_key, parse_identifier(identifier) if identifier else None)
+    except (RequestRefused, ErasureError, NoPersonKeys, SecretKeyError, FileNotFoundError) as exc:
+        _fail(f"erase: {exc}")
+    except duckdb.IOException as exc:
+        _fail(f"erase: the warehouse or vault is in use (is a run writing it?): {exc}")
+    removed = ", ".join(f"{layer} {n:,}" for layer, n in done.rows_removed.items())
+    typer.echo(f"Erased {done.records_erased} agency record(s) (erasure {done.erasure_id}); rows removed: {removed}; "
+               f"{done.identifiers_suppressed} identifier value(s) on the suppression list")
+    try:
+        build(settings)
+    except DbtBuildError as exc:
+        _fail(f"erase: the person is erased, but rebuilding the dbt models failed; rebuild before anyone reads them:\n{exc}")
+    typer.echo("dbt models rebuilt without them")
+
+
+@app.command()
+def purge(night: datetime = _night_option("Night to judge retention on (YYYY-MM-DD).")) -> None:
+    """Purge records past their source's retention from every layer, move old landed files out, rebuild the dbt models."""
+    from youth_safety.dbt_runner import DbtBuildError, build
+    from youth_safety.governance.retention import purge as purge_layers
+    from youth_safety.ingest import LandingError
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        _fail(f"No warehouse at {settings.warehouse_path}: nothing to purge")
+    try:
+        done = purge_layers(settings, night.date())
+    except duckdb.IOException as exc:
+        _fail(f"purge: the warehouse or vault is in use (is a run writing it?): {exc}")
+    except LandingError as exc:
+        _fail(f"purge: {exc}")
+    if done.removed:
+        _print_table(("layer  relation", "removed"), [(f"{layer}  {relation}", n) for layer, relation, n in done.removed])
+    else:
+        typer.echo(f"Nothing past retention on {night:%Y-%m-%d}")
+    try:
+        build(settings)
+    except DbtBuildError as exc:
+        _fail(f"purge: records are purged, but rebuilding the dbt models failed:\n{exc}")
+    typer.echo("dbt models rebuilt")

@@ -43,6 +43,11 @@ class Settings:
         return self.home / "warehouse" / "partnership.duckdb"
 
     @property
+    def archive_dir(self) -> Path:
+        """Landed files moved out of the landing zone once judged and kept a while (owner-only)."""
+        return self.home / "archive"
+
+    @property
     def truth_dir(self) -> Path:
         return self.home / "truth"
 

@@ -103,6 +103,44 @@ create table if not exists audit.run_summaries (
 """
 
 
+LINKAGE_DDL = (
+    "create schema if not exists linkage",
+    """create table if not exists linkage.person_keys (
+        source varchar not null,
+        entity varchar not null,               -- pupil_id | tracking_id | pers_person_id | yot_id | involvement_id | ...
+        record_key varchar not null,           -- as the raw tables hold it (a token for agency ids)
+        person_key varchar not null,           -- the person across agencies: stable night to night, never reused
+        primary key (source, entity, record_key)
+    )""",
+    """create table if not exists linkage.person_key_history (
+        night date not null,
+        event varchar not null,                -- created | merged | split | retired
+        person_key varchar not null,
+        related_key varchar,                   -- merged: the surviving key; split: the key records moved to
+        records integer,
+        moved_records integer
+    )""",
+    """create table if not exists linkage.runs (
+        night date primary key,
+        model_version varchar not null,
+        records integer not null,
+        people integer not null,
+        new_records integer not null,
+        new_keys integer not null,
+        merges integer not null,
+        splits integer not null,
+        retired integer not null,
+        queue_size integer not null,           -- pairs waiting for clerical review
+        pairwise_precision double,             -- measured against ground truth (synthetic data only)
+        pairwise_recall double,
+        pairwise_f1 double,
+        completeness double,
+        recorded_at timestamp not null
+    )""",
+)
+
+
+
 def raw_schema(source: str) -> str:
     return f"raw_{source}"
 
@@ -118,11 +156,18 @@ def raw_table_ddl(contract: Contract) -> str:
     return f"create table if not exists {raw_table(contract)} (\n    " + ",\n    ".join(columns) + "\n)"
 
 
+def ensure_linkage_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The tables linkage publishes person keys into (``linkage.nightly``)."""
+    for ddl in LINKAGE_DDL:
+        con.execute(ddl)
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw layer and the audit tables when missing (idempotent)."""
+    """Create the raw layer, the audit tables and the linkage tables when missing (idempotent)."""
     con.execute("create schema if not exists audit")
     for ddl in (FILE_LOADS_DDL, QUARANTINE_DDL, EXCLUSIONS_DDL, WARNINGS_DDL, RUN_SUMMARY_DDL):
         con.execute(ddl)
+    ensure_linkage_schema(con)
     for contract in all_contracts():
         con.execute(f"create schema if not exists {raw_schema(contract.source)}")
         con.execute(raw_table_ddl(contract))

@@ -1,6 +1,7 @@
 """Gate and load one source's landed files for a night: all of the source, or none of it.
 
-Every file not judged before goes through the quality gate (``quality.gate``). Accepted
+Every file not judged before goes through the quality gate (``quality.gate``), which
+also excludes rows of erased people (the vault's suppression list, GDPR-ERASURE). Accepted
 rows are pseudonymised in memory (``privacy.pseudonymise``) and go into
 ``raw_<source>.<extract>`` with their load metadata, while their identifiers go into the
 identity vault; quarantined rows and GDPR exclusions are recorded with their reasons in
@@ -26,6 +27,7 @@ from youth_safety.ingest.discover import LandedFile, landed_files
 from youth_safety.privacy.keys import load_key
 from youth_safety.privacy.layout import warehouse_columns
 from youth_safety.privacy.pseudonymise import Pseudonymised, pseudonymise, record_keys
+from youth_safety.privacy.suppression import Suppressions
 from youth_safety.privacy.vault import check_key, connect_vault, store
 from youth_safety.quality.data_docs import build_data_docs
 from youth_safety.quality.gate import FileContext, Verdict, judge
@@ -68,7 +70,8 @@ def _judged_before(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("select load_id from audit.file_loads where status in ('loaded', 'rejected')").fetchall()}
 
 
-def _context(con: duckdb.DuckDBPyConnection, landed: LandedFile, opt_outs: OptOutRegister) -> FileContext:
+def _context(con: duckdb.DuckDBPyConnection, landed: LandedFile, opt_outs: OptOutRegister,
+             erasures: Suppressions = Suppressions()) -> FileContext:
     contract = landed.contract
     recent = [r[0] for r in con.execute(
         """select rows_received from audit.file_loads
@@ -85,7 +88,7 @@ def _context(con: duckdb.DuckDBPyConnection, landed: LandedFile, opt_outs: OptOu
     if contract.extract == "ssd_assessment_factors":
         completed = frozenset(r[0] for r in con.execute(
             "select distinct cina_assessment_id from raw_social_care.ssd_cin_assessments where cina_assessment_auth_date is not null").fetchall())
-    return FileContext(recent, same_bytes, register()[contract.source], policies()[contract.source], opt_outs, completed)
+    return FileContext(recent, same_bytes, register()[contract.source], policies()[contract.source], opt_outs, completed, erasures)
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, verdict: Verdict, rows: pd.DataFrame) -> None:
@@ -178,6 +181,7 @@ def load_source(settings: Settings, source: str, night: date, run_id: str = "man
     opt_outs = OptOutRegister.load(settings.opt_out_path)
     with connect(settings.warehouse_path) as con, connect_vault(settings) as vault:
         check_key(vault, key)
+        erasures = Suppressions.load(vault)
         ensure_schema(con)
         judged = _judged_before(con)
         landed = landed_files(settings, source, night)
@@ -188,7 +192,7 @@ def load_source(settings: Settings, source: str, night: date, run_id: str = "man
         con.begin()
         try:
             for landed in pending:
-                verdict = judge(landed, _context(con, landed, opt_outs))
+                verdict = judge(landed, _context(con, landed, opt_outs, erasures))
                 verdicts.append(verdict)
                 if verdict.rejection:
                     break

@@ -23,6 +23,6 @@ def model_charts(model: dict[str, Any]) -> dict[str, str]:
     """The match weights chart and the m/u parameters chart of a saved model, as iframes."""
     charts = linker_for(INPUT_SCHEMA.empty_table(), model).visualisations
     return {
-        "Match weights": _frame(charts.match_weights_chart().to_html(inline=True), 470, "Match weights"),
+        "Match weights": _frame(charts.match_weights_chart().to_html(inline=True), 520, "Match weights"),
         "m and u parameters": _frame(charts.m_u_parameters_chart().to_html(inline=True), 520, "m and u parameters"),
     }

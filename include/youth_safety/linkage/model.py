@@ -4,7 +4,8 @@ Inputs are the normalised records of :mod:`youth_safety.linkage.records` (names 
 letters only, dob a date, sex M/F or null, postcode 'N1 7AB' with its district and sector).
 A typo in the generator and in life is one slip (Damerau-Levenshtein 1); short forms of a
 forename are mostly its prefix (Sam, Alex) or a close Jaro-Winkler; a day/month swap keeps
-the year. Blocking rules are kept to a handful whose union stays near a few million pairs.
+the year. Five blocking rules give about 7 million candidate pairs for 130,000 records (of
+8.7 billion possible); Splink's blocking analysis at training records the counts.
 """
 
 from __future__ import annotations

@@ -70,7 +70,8 @@ def score(joined: pd.DataFrame) -> LinkageQuality:
     counts = {}
     for name, group in (("agreed", "person_key, person_id"), ("predicted", "person_key"), ("true", "person_id")):
         same = " and ".join(f"a.{c.strip()} = b.{c.strip()}" for c in group.split(","))
-        counts[name] = con.execute(PAIR_COUNTS.format(group=group, same_group=same)).df().set_index(["source_a", "source_b"])["pairs"]
+        pairs = con.execute(PAIR_COUNTS.format(group=group, same_group=same)).df()
+        counts[name] = pairs.set_index(["source_a", "source_b"])["pairs"]
     table = pd.DataFrame(counts).fillna(0.0).sort_index()
     by_pair = pd.DataFrame([{"source_a": a, "source_b": b, **_measures(r["agreed"], r["predicted"], r["true"])}
                             for (a, b), r in table.iterrows()])
@@ -93,8 +94,10 @@ def _by_band(vault: duckdb.DuckDBPyConnection, truth: pd.DataFrame) -> pd.DataFr
     vault.register("link_truth_frame", truth)
     bands = ", ".join(map(str, BANDS))
     frame = vault.execute(f"""
-        with t as (select k.record_id, t.person_id from link_truth_frame t join link_records k using (source, entity, record_key)),
-        p as (select list_filter([{bands}], lambda b: b <= match_probability)[-1] as band, tl.person_id = tr.person_id as same
+        with t as (select k.record_id, t.person_id
+                   from link_truth_frame t join link_records k using (source, entity, record_key)),
+        p as (select list_filter([{bands}], lambda b: b <= match_probability)[-1] as band,
+                     tl.person_id = tr.person_id as same
               from link_pairs join t tl on tl.record_id = record_id_l join t tr on tr.record_id = record_id_r)
         select band, count(*) as pairs, avg(same::int) as true_share from p group by band order by band
     """).df()

@@ -15,7 +15,7 @@ from youth_safety.governance.report_html import Html, section, table, text, tile
 from youth_safety.linkage import registry
 from youth_safety.linkage.charts import model_charts
 from youth_safety.linkage.quality import LinkageQuality
-from youth_safety.linkage.run import LinkageRun
+from youth_safety.linkage.run import KEEP_LOW, LinkageRun
 
 TEMPLATE_PATH = Path(__file__).with_name("report_template.html")
 MEASURE_HEADERS = ["precision", "recall", "F1", "true pairs", "linked pairs", "correctly linked pairs"]
@@ -65,8 +65,9 @@ def _run(run: LinkageRun) -> Html:
         ["scoring", "every record (full)" if run.full else "new and changed records only"],
         ["link threshold (match probability at or above)", f"{run.threshold:g}"],
         ["review band (match probability)", f"{run.review_low:g} to below {run.threshold:g}"],
-        ["scored pairs kept (at or above the review band)", run.pairs_kept],
+        [f"scored pairs kept (match probability {min(run.review_low, KEEP_LOW):g} or more)", run.pairs_kept],
         ["links refused (conflicting NHS number, PNC id, YOT id or a reviewer's no-match)", run.refused_links],
+        ["people kept apart that plain connected components would have chained together", run.chained_people],
         ["records under the largest person key", run.largest_person],
         ["keys retired", run.retired], ["reviewer decisions read", run.decisions_read],
     ])
@@ -85,11 +86,14 @@ def _model(home: Path, run: LinkageRun) -> Html:
             ["labelled pairs (sharing an identifier)", facts.get("labelled_pairs", "")],
             ["prior probability two random records match", f"{facts.get('probability_two_random_records_match', 0):.3g}"],
             ["levels never seen among labelled pairs (m set to 3/n)", "; ".join(facts.get("levels_bounded_3_over_n", []))]]
+    blocking = table(["candidate pairs come from records agreeing on", "new pairs", "pairs so far"],
+                     [[Html(f"<code>{text(b['rule'])}</code>"), b["pairs"], b["cumulative_pairs"]]
+                      for b in facts.get("blocking", [])], empty="Not recorded.")
     charts = model_charts(registry.load(home, version))
     parts = [Html(f"<h3>{text(title)}</h3>{chart}") for title, chart in charts.items()]
     return section("The model", "Splink model trained once and reloaded nightly; the charts show how much each level "
                    "of agreement counts for or against a match (match weight), and the m and u probabilities behind it.",
-                   table(["fact", "value"], rows), *parts)
+                   table(["fact", "value"], rows), Html("<h3>Blocking: which record pairs are scored</h3>"), blocking, *parts)
 
 
 def write_report(home: Path, quality: LinkageQuality | None, run: LinkageRun) -> Path:

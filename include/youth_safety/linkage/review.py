@@ -32,14 +32,16 @@ def review_dir(home: Path) -> Path:
 
 
 def _private_dir(path: Path) -> Path:
+    """The folder, and the vault folder it sits in, readable by the owner only."""
     path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    for folder in (path.parent, path):
+        os.chmod(folder, 0o700)
     return path
 
 
 @dataclass(frozen=True)
 class DecisionsRead:
-    read: int        # decision rows taken
+    read: int        # decisions new or changed since last read
     ignored: int     # rows with an unknown pair_id or a decision other than match / no_match
 
 
@@ -51,14 +53,18 @@ def read_decisions(vault: duckdb.DuckDBPyConnection, home: Path, night: date) ->
     rows["decision"] = rows["decision"].str.strip().str.lower()
     known = rows["decision"].isin(DECISIONS) & rows["pair_id"].isin(_queued_pair_ids(vault))
     taken = rows[known].sort_values("decided_at", kind="stable").drop_duplicates("pair_id", keep="last")
-    if len(taken):
-        vault.register("link_decisions_frame", taken)
-        vault.execute("""
-            insert or replace into link_decisions
-            select pair_id, decision, nullif(decided_by, ''), nullif(decided_at, ''), $night from link_decisions_frame
-        """, {"night": night})
-        vault.unregister("link_decisions_frame")
-    return DecisionsRead(read=len(taken), ignored=int((~known).sum()))
+    vault.register("link_decisions_frame", taken.astype(object))
+    fresh = vault.execute("""
+        select pair_id, decision, nullif(decided_by, '') as decided_by, nullif(decided_at, '') as decided_at
+        from link_decisions_frame f
+        where not exists (select 1 from link_decisions d where d.pair_id = f.pair_id and d.decision = f.decision
+                                                           and d.decided_at is not distinct from nullif(f.decided_at, ''))
+    """).df()
+    vault.unregister("link_decisions_frame")
+    vault.register("link_fresh_decisions", fresh)
+    vault.execute("insert or replace into link_decisions select *, $night from link_fresh_decisions", {"night": night})
+    vault.unregister("link_fresh_decisions")
+    return DecisionsRead(read=len(fresh), ignored=int((~known).sum()))
 
 
 def _queued_pair_ids(vault: duckdb.DuckDBPyConnection) -> list[str]:

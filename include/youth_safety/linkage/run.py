@@ -3,7 +3,7 @@
 1. records new to linkage get a record id; decisions reviewers left are read;
 2. the saved model is loaded (trained first if there is none, or when asked);
 3. new and changed records are scored against everyone and each other (everyone when
-   ``full``, or when the model changed), pairs at or above the review band kept in the vault;
+   ``full``, or when the model changed); pairs from 0.5 (or the review band if lower) are kept;
 4. people are formed from shared identifiers, reviewers' matches and pairs at or above the
    threshold (see :mod:`~youth_safety.linkage.clustering`), then keyed (see
    :mod:`~youth_safety.linkage.keys`); clustering runs over all kept pairs, which is cheap,
@@ -23,19 +23,25 @@ import pandas as pd
 import pyarrow as pa
 
 from youth_safety.linkage import keys, keystore, registry, review
-from youth_safety.linkage.clustering import cluster
+from youth_safety.linkage.clustering import cluster, components
 from youth_safety.linkage.deterministic import deterministic_edges, identifiers_held
 from youth_safety.linkage.model import TF_COLUMNS
 from youth_safety.linkage.records import linkage_input, mark_scored, records_to_score, register_new_records
-from youth_safety.linkage.schema import ensure_tables
+from youth_safety.linkage.schema import ensure_tables, transaction
 from youth_safety.linkage.scoring import score
-from youth_safety.linkage.training import SEED, train
+from youth_safety.linkage.training import SEED, train_in_transaction
+
+
+KEEP_LOW = 0.5  # scored pairs kept from here up, so the review band can widen without scoring again
 
 
 @dataclass(frozen=True)
 class LinkageConfig:
+    """Measured on the synthetic borough: pairs at 0.99 and above are 99% one person; pairs in
+    0.9-0.99 not already joined another way are about half matches, those below 0.9 about one in ten."""
+
     threshold: float = 0.99       # link pairs scored at or above this
-    review_low: float = 0.5       # queue pairs scored from here up to the threshold
+    review_low: float = 0.9       # queue pairs scored from here up to the threshold
     seed: int = SEED              # for training's random sample
 
 
@@ -57,6 +63,7 @@ class LinkageRun:
     splits: int = 0
     retired: int = 0
     refused_links: int = 0        # scored links not made: they would join conflicting identifiers or decisions
+    chained_people: int = 0       # people that plain connected components would have chained into others
     largest_person: int = 0       # records under the biggest key (a chaining alarm)
     decisions_read: int = 0
     queue_size: int = 0
@@ -105,19 +112,32 @@ def _without(pairs: pd.DataFrame, removed: pd.DataFrame) -> pd.DataFrame:
     return pairs[marked["removed"].isna().to_numpy()]
 
 
+def _known_to_vault(vault: duckdb.DuckDBPyConnection, version: registry.ModelVersion | None) -> bool:
+    """Whether the vault holds this version's term frequencies (not so for a vault built anew)."""
+    return version is not None and bool(vault.execute(
+        "select count(*) from link_model_versions where version = ? and sha256 = ?", [version.version, version.sha256]
+    ).fetchall()[0][0])
+
+
 def run(vault: duckdb.DuckDBPyConnection, home: Path, night: date, full: bool = False, retrain: bool = False,
         config: LinkageConfig = LinkageConfig()) -> LinkageRun:
-    """Link tonight's records into people with stable keys (see the module docstring)."""
-    stages = _Stages()
+    """Link tonight's records into people with stable keys (see the module docstring); one transaction."""
     ensure_tables(vault)
+    with transaction(vault):
+        return _run(vault, home, night, full, retrain, config)
+
+
+def _run(vault: duckdb.DuckDBPyConnection, home: Path, night: date, full: bool, retrain: bool,
+         config: LinkageConfig) -> LinkageRun:
+    stages = _Stages()
     new_records = register_new_records(vault, night)
     decisions = review.read_decisions(vault, home, night)
     stages.done("prepare")
 
     version = registry.current(home)
-    trained = version is None or retrain
+    trained = retrain or not _known_to_vault(vault, version)
     if trained:
-        train(vault, home, night, config.seed)
+        train_in_transaction(vault, home, night, config.seed)
         version = registry.current(home)
     stale = vault.execute("select count(*) from link_pairs where model_version <> ?", [version.version]).fetchall()[0][0]
     full = full or trained or stale > 0
@@ -126,7 +146,7 @@ def run(vault: duckdb.DuckDBPyConnection, home: Path, night: date, full: bool = 
 
     records = linkage_input(vault)
     to_score = records_to_score(vault, full)
-    pairs = score(records, to_score, model, _frequencies(vault, version.version), config.review_low)
+    pairs = score(records, to_score, model, _frequencies(vault, version.version), min(config.review_low, KEEP_LOW))
     _store_pairs(vault, pairs, to_score, full, version.version, night)
     mark_scored(vault, to_score, night)
     stages.done("score")
@@ -135,15 +155,16 @@ def run(vault: duckdb.DuckDBPyConnection, home: Path, night: date, full: bool = 
     matched, no_match = review.decided_pairs(vault, "match"), review.decided_pairs(vault, "no_match")
     kept = _kept_pairs(vault, ids)
     links = _without(kept[kept["match_probability"] >= config.threshold], no_match)
-    people = cluster(ids.to_numpy(), pd.concat([deterministic_edges(vault), matched]), links,
-                     identifiers_held(vault), no_match)
+    forced = pd.concat([deterministic_edges(vault), matched])
+    people = cluster(ids.to_numpy(), forced, links, identifiers_held(vault), no_match)
+    unguarded = components(ids.to_numpy(), pd.concat([forced, links[["record_id_l", "record_id_r"]]]))
     stages.done("cluster")
 
     assignment = keys.assign(people.cluster, keystore.previous_keys(vault), keystore.last_value(vault), night)
     keystore.save(vault, assignment, night)
     stages.done("keys")
 
-    band = kept[kept["match_probability"] < config.threshold]
+    band = kept[kept["match_probability"].between(config.review_low, config.threshold, inclusive="left")]
     queue_path, queue_size = review.write_queue(vault, home, night, band, people.cluster)
     stages.done("review_queue")
 
@@ -154,6 +175,7 @@ def run(vault: duckdb.DuckDBPyConnection, home: Path, night: date, full: bool = 
         records=len(ids), new_records=new_records, scored_records=len(to_score), pairs_kept=len(kept),
         people=int(assignment.keys.nunique()), new_keys=int(events.get("created", 0)),
         merges=int(events.get("merged", 0)), splits=int(events.get("split", 0)), retired=int(events.get("retired", 0)),
-        refused_links=people.refused, largest_person=int(assignment.keys.value_counts().max()) if len(ids) else 0,
+        refused_links=people.refused, chained_people=people.cluster.nunique() - unguarded.nunique(),
+        largest_person=int(assignment.keys.value_counts().max()) if len(ids) else 0,
         decisions_read=decisions.read, queue_size=queue_size, queue_path=queue_path, seconds=stages.seconds,
     )

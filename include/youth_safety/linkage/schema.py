@@ -7,6 +7,9 @@ They sit in the identity vault next to ``person_records`` and ``record_identifie
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 
 LINKAGE_DDL = (
@@ -84,3 +87,15 @@ def ensure_tables(vault: duckdb.DuckDBPyConnection) -> None:
     """Create linkage's vault tables if they are missing."""
     for ddl in LINKAGE_DDL:
         vault.execute(ddl)
+
+
+@contextmanager
+def transaction(vault: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All of a run's vault writes, or none of them."""
+    vault.begin()
+    try:
+        yield
+    except BaseException:
+        vault.rollback()
+        raise
+    vault.commit()

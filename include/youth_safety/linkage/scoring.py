@@ -31,9 +31,10 @@ def score(records: pa.Table, to_score: list[int], model: dict[str, Any], frequen
     if new.num_rows > 1:
         predictions.append(infer.predict_within(manage.register_table(new, "link_new"), threshold_match_probability=floor))
     if new.num_rows and rest.num_rows:
-        predictions.append(infer.predict_between(manage.register_table(rest, "link_rest"), manage.register_table(new, "link_new_r"),
-                                                 threshold_match_probability=floor))
+        predictions.append(infer.predict_between(manage.register_table(rest, "link_rest"),
+                                                 manage.register_table(new, "link_new_r"), threshold_match_probability=floor))
+    if not predictions:
+        return pd.DataFrame({"record_id_l": pd.Series(dtype="int64"), "record_id_r": pd.Series(dtype="int64"),
+                             "match_weight": pd.Series(dtype="float64"), "match_probability": pd.Series(dtype="float64")})
     frames = [p.as_duckdbpyrelation().select(PAIR_COLUMNS).df() for p in predictions]
-    empty = pd.DataFrame({"record_id_l": pd.Series(dtype="int64"), "record_id_r": pd.Series(dtype="int64"),
-                          "match_weight": pd.Series(dtype="float64"), "match_probability": pd.Series(dtype="float64")})
-    return pd.concat([empty, *frames], ignore_index=True).sort_values(["record_id_l", "record_id_r"], ignore_index=True)
+    return pd.concat(frames, ignore_index=True).sort_values(["record_id_l", "record_id_r"], ignore_index=True)

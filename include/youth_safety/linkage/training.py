@@ -15,6 +15,7 @@ scores the same whichever night it is scored on.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from youth_safety.linkage.clustering import components
 from youth_safety.linkage.deterministic import deterministic_edges
 from youth_safety.linkage.model import settings
 from youth_safety.linkage.records import linkage_input, register_new_records
-from youth_safety.linkage.schema import ensure_tables
+from youth_safety.linkage.schema import ensure_tables, transaction
 from youth_safety.linkage.workspace import linker_for, term_frequencies
 
 SEED = 42
@@ -69,13 +70,22 @@ def _store_term_frequencies(vault: duckdb.DuckDBPyConnection, version: str, tabl
         vault.unregister("link_tf_frame")
 
 
-def fit(vault: duckdb.DuckDBPyConnection, seed: int = SEED) -> tuple[dict[str, Any], dict[str, pa.Table], dict[str, Any]]:
-    """The trained model, its term frequencies and the facts of its training (nothing saved)."""
+@dataclass(frozen=True)
+class Fitted:
+    model: dict[str, Any]              # Splink's model JSON
+    frequencies: dict[str, pa.Table]   # term frequencies it scores with
+    records: int
+    facts: dict[str, Any]              # how it was trained
+
+
+def fit(vault: duckdb.DuckDBPyConnection, seed: int = SEED) -> Fitted:
+    """Train on every current record in the vault (nothing saved)."""
     records, labelled_pairs = _with_identity_groups(vault, linkage_input(vault))
     linker = linker_for(records, settings())
     linker.training.estimate_probability_two_random_records_match([block_on(*PRIOR_RULE)], recall=PRIOR_RULE_RECALL)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
     linker.training.estimate_m_from_label_column(LABEL)
+    blocking = linker.blocking_analysis.count_comparisons_from_blocking_rules(record_sample_proportion=1.0)
     model = linker.misc.save_model_to_json()
     unseen = _bound_unseen_levels(model, labelled_pairs)
     facts = {
@@ -84,19 +94,26 @@ def fit(vault: duckdb.DuckDBPyConnection, seed: int = SEED) -> tuple[dict[str, A
         "seed": seed, "u_max_pairs": U_MAX_PAIRS, "labelled_pairs": labelled_pairs,
         "levels_bounded_3_over_n": unseen,
         "probability_two_random_records_match": model["probability_two_random_records_match"],
+        "blocking": [{"rule": b["blocking_rule"], "pairs": b["marginal_comparison_count"],
+                      "cumulative_pairs": b["cumulative_comparison_count"]} for b in blocking],
     }
-    return model, term_frequencies(linker), {"records": records.num_rows, **facts}
+    return Fitted(model, term_frequencies(linker), records.num_rows, facts)
 
 
 def train(vault: duckdb.DuckDBPyConnection, home: Path, night: date, seed: int = SEED) -> str:
     """Train on every record in the vault, save the next model version, return its name."""
     ensure_tables(vault)
+    with transaction(vault):
+        return train_in_transaction(vault, home, night, seed)
+
+
+def train_in_transaction(vault: duckdb.DuckDBPyConnection, home: Path, night: date, seed: int = SEED) -> str:
+    """:func:`train` inside a transaction the caller holds."""
     register_new_records(vault, night)
-    model, frequencies, facts = fit(vault, seed)
-    records = facts.pop("records")
-    version = registry.save(home, model, night, records, facts)
+    fitted = fit(vault, seed)
+    version = registry.save(home, fitted.model, night, fitted.records, fitted.facts)
     vault.execute("insert into link_model_versions values (?, ?, ?, ?, ?, ?)",
-                  [version.version, night, records, version.sha256,
-                   str(registry.models_dir(home) / version.file), json.dumps(facts)])
-    _store_term_frequencies(vault, version.version, frequencies)
+                  [version.version, night, fitted.records, version.sha256,
+                   str(registry.models_dir(home) / version.file), json.dumps(fitted.facts)])
+    _store_term_frequencies(vault, version.version, fitted.frequencies)
     return version.version

@@ -10,7 +10,7 @@ from splink import DuckDBAPI, Linker, SettingsCreator
 
 from youth_safety.linkage.model import TF_COLUMNS
 
-THREADS = 2  # training repeats exactly whatever the machine; scoring is light
+THREADS = 2  # fixed, so training gives the same model JSON on any machine
 
 
 def linker_for(records: pa.Table, model: SettingsCreator | dict[str, Any]) -> Linker:

@@ -119,3 +119,52 @@ def person_reference(contract: Contract) -> Field | None:
 def entity(field: Field) -> str:
     """The kind of agency person record a reference field names (pupil_id, yot_id, ...)."""
     return field.id_namespace if field.identifies == "agency_id" else field.name
+
+
+@dataclass(frozen=True)
+class ParentLink:
+    """A row's link to the row of another extract it belongs to (whose key and date it shares)."""
+
+    column: str  # in this extract
+    parent: str  # source.extract
+    parent_key: str  # the parent's key column ``column`` holds values of
+
+
+# Rows whose meaning hangs off another extract's row: assessment factors name no person and
+# no date (their assessment has both); an involvement has no date of its own (its crime has).
+PARENT_LINKS = {
+    "social_care.ssd_assessment_factors": ParentLink("cinf_assessment_id", "social_care.ssd_cin_assessments", "cina_assessment_id"),
+    "police.involvements": ParentLink("crime_ref", "police.crimes", "crime_ref"),
+}
+PERSON_IDENTIFIERS = ("agency_id", *TOKEN_KINDS)
+
+
+@dataclass(frozen=True)
+class IdentifierColumn:
+    """A column naming a person or their record, the role its values are known under, and
+    whether the warehouse holds them as tokens (else as received)."""
+
+    name: str
+    role: str
+    tokenised: bool
+
+
+@cache
+def identifier_columns(contract: Contract) -> tuple[IdentifierColumn, ...]:
+    """Every column of an extract that names a person (agency ids, UPN, NHS number, PNC id),
+    the plain key of a police or health person record, and, in an extract naming no
+    person, the key of the parent row it hangs off. Linked identifiers take the role of
+    their type row by row, so they are not listed (``linked_identifier_field``)."""
+    found = [IdentifierColumn(f.name, token_role(f)[0], True) for f in contract.fields if f.identifies in PERSON_IDENTIFIERS]
+    reference = person_reference(contract)
+    if reference and reference.privacy != "direct_identifier":
+        found.append(IdentifierColumn(reference.name, entity(reference), False))
+    link = PARENT_LINKS.get(contract.name)
+    if link and not reference:
+        found.append(IdentifierColumn(link.column, link.parent_key, False))
+    return tuple(found)
+
+
+def linked_identifier_field(contract: Contract) -> Field | None:
+    """The field holding identifiers of several kinds (its type says which), if the extract has one."""
+    return next((f for f in contract.fields if f.identifies == "linked_identifier"), None)

@@ -20,9 +20,11 @@ from youth_safety.governance.opt_out import OptOutRegister
 from youth_safety.governance.register import Processing
 from youth_safety.ingest.discover import LandedFile
 from youth_safety.privacy.layout import person_reference
+from youth_safety.privacy.suppression import Suppressions
 from youth_safety.quality import file_rules
 from youth_safety.quality.file_rules import FileRejected
 from youth_safety.quality.policy import SourcePolicy
+from youth_safety.quality.row_rules import ASSESSMENT_COMPLETED, ERASED, OPTED_OUT
 from youth_safety.quality.validate import Validation, validate
 
 MASKED_CLASSES = ("direct_identifier",)
@@ -39,6 +41,7 @@ class FileContext:
     policy: SourcePolicy
     opt_outs: OptOutRegister
     completed_assessments: frozenset[str] = frozenset()
+    erasures: Suppressions = Suppressions()  # identifier values of erased people (GDPR-ERASURE)
 
 
 @dataclass
@@ -88,9 +91,10 @@ def _withhold_special_category(contract: Contract, verdict: Verdict, processing:
 
 
 def _context_columns(contract: Contract, frame: pd.DataFrame, context: FileContext) -> None:
-    frame["_ctx_opted_out"] = context.opt_outs.matches(contract, frame)
+    frame[OPTED_OUT] = context.opt_outs.matches(contract, frame)
+    frame[ERASED] = context.erasures.matches(contract, frame)
     if contract.name == "social_care.ssd_assessment_factors":
-        frame["_ctx_assessment_completed"] = frame["cinf_assessment_id"].isin(context.completed_assessments).to_numpy()
+        frame[ASSESSMENT_COMPLETED] = frame["cinf_assessment_id"].isin(context.completed_assessments).to_numpy()
 
 
 def _rows_received(text: str | None) -> int:

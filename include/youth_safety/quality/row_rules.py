@@ -9,8 +9,10 @@ applies and which run-time parameters it takes; ``quality.suites`` makes each ta
 expectation (``expect_column_values_to_pass_row_rule`` or ``expect_rows_to_pass_row_rule``).
 
 Context columns are supplied by the gate on the frame it validates: ``_ctx_opted_out``
-(every extract: the person is on the opt-out register) and ``_ctx_assessment_completed``
-(assessment factors: False when the assessment is not completed or unknown).
+(every extract: the person is on the opt-out register), ``_ctx_erased`` (every extract:
+the row carries an identifier on the erasure suppression list) and
+``_ctx_assessment_completed`` (assessment factors: False when the assessment is not
+completed or unknown).
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ import pandas as pd
 
 from youth_safety.contracts import Contract
 from youth_safety.generator.geography import borough_postcodes
+from youth_safety.governance.register import years_before
 from youth_safety.quality.conformance import bad_format, parse_dates, parse_integers
 from youth_safety.school_calendar import in_term
 
 OPTED_OUT = "_ctx_opted_out"
+ERASED = "_ctx_erased"
 ASSESSMENT_COMPLETED = "_ctx_assessment_completed"
 EARLIEST_DATE = pd.Timestamp("1900-01-01")
 MAX_AGE = 25
@@ -125,14 +129,19 @@ def outside_borough(frame: pd.DataFrame) -> pd.Series:
 
 
 def past_retention(frame: pd.DataFrame, night: date, retention_years: int) -> pd.Series:
-    """GDPR-RETENTION: [record date] older than the night less the source's retention period."""
+    """GDPR-RETENTION: [record date] before the night less the source's retention period (as the purge judges)."""
     (day,) = _dates(frame)
-    return day < pd.Timestamp(night) - pd.DateOffset(years=retention_years)
+    return day < pd.Timestamp(years_before(night, retention_years))
 
 
 def opted_out(frame: pd.DataFrame) -> pd.Series:
     """GDPR-OBJECTION: [opted out] the person is on the opt-out register."""
     return frame[OPTED_OUT].eq(True)
+
+
+def erased(frame: pd.DataFrame) -> pd.Series:
+    """GDPR-ERASURE: [erased] the row carries an identifier of an erased person."""
+    return frame[ERASED].eq(True)
 
 
 def _on(extract: str, column: str, *columns: str) -> Callable[[Contract], tuple[Target, ...]]:
@@ -177,6 +186,7 @@ _RULES = (
     RowRule("GDPR-BOROUGH", outside_borough, _borough_targets),
     RowRule("GDPR-RETENTION", past_retention, lambda c: (Target(c.record_date, (c.record_date,)),) if c.record_date else (), ("night", "retention_years")),
     RowRule("GDPR-OBJECTION", opted_out, lambda c: (Target(None, (OPTED_OUT,)),)),
+    RowRule("GDPR-ERASURE", erased, lambda c: (Target(None, (ERASED,)),)),
 )
 ROW_RULES: dict[str, RowRule] = {r.code: r for r in _RULES}
 
@@ -190,4 +200,4 @@ def row_fails(code: str, frame: pd.DataFrame, **params) -> pd.Series:
 def context_columns(contract: Contract) -> list[str]:
     """The context columns the gate must add to this extract's frame before validation."""
     read = {c for r in _RULES for t in r.targets(contract) for c in t.columns}
-    return [c for c in (OPTED_OUT, ASSESSMENT_COMPLETED) if c in read]
+    return [c for c in (OPTED_OUT, ERASED, ASSESSMENT_COMPLETED) if c in read]

@@ -70,6 +70,7 @@ _CATALOGUE = (
     Rule("GDPR-BOROUGH", "gdpr", "exclude", "The person lives outside the borough and this extract is for residents only."),
     Rule("GDPR-RETENTION", "gdpr", "exclude", "The record is older than the source's retention period."),
     Rule("GDPR-OBJECTION", "gdpr", "exclude", "The person is on the opt-out register (objection upheld)."),
+    Rule("GDPR-ERASURE", "gdpr", "exclude", "The row carries an identifier of a person whose data was erased (on the vault's suppression list)."),
     Rule("GDPR-MINIMISATION", "gdpr", "exclude", "A column not in the contract arrived; it is never loaded (reported by name only)."),
     Rule("GDPR-SPECIAL", "gdpr", "exclude", "A special-category column arrived from a source with no recorded Article 9 condition; its values are withheld."),
 )
