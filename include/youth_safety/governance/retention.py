@@ -40,7 +40,7 @@ from youth_safety.governance.archive import move_landed_files
 from youth_safety.governance.register import register
 from youth_safety.privacy.layout import PARENT_LINKS, entity, person_reference, warehouse_columns
 from youth_safety.privacy.forget import forget_records
-from youth_safety.privacy.vault import connect_vault
+from youth_safety.privacy.vault import connect_vault, removal_transaction
 from youth_safety.warehouse import connect, ensure_schema, raw_table
 
 PURGES_DDL = """create table if not exists audit.purges (
@@ -158,18 +158,10 @@ def purge(settings: Settings, night: date) -> Purge:
     with connect(settings.warehouse_path) as con, connect_vault(settings) as vault:
         ensure_schema(con)
         con.execute(PURGES_DDL)
-        con.begin()
-        vault.begin()
-        try:
+        with removal_transaction(con, vault):
             removed = _purge_raw(con, cutoff) + _purge_audit(con, cutoff)
             removed += _purge_records(vault, con, cutoff)
             _record(con, night, removed)
-        except BaseException:
-            con.rollback()
-            vault.rollback()
-            raise
-        con.commit()
-        vault.commit()
         files = move_landed_files(settings, con, night, cutoff)
         _record(con, night, files)
     return Purge(night, tuple(r for r in removed + files if r[2]))

@@ -54,7 +54,7 @@ from youth_safety.privacy.person_keys import keys_of, records_of, resolve
 from youth_safety.privacy.requests import RequestRefused, checked_reason, current_operator
 from youth_safety.privacy.suppression import suppress
 from youth_safety.privacy.tokens import normalise, tokenise
-from youth_safety.privacy.vault import check_key, connect_vault
+from youth_safety.privacy.vault import check_key, connect_vault, removal_transaction
 from youth_safety.warehouse import connect, ensure_schema, raw_table
 
 ERASURES_DDL = """create table if not exists audit.erasures (
@@ -271,9 +271,7 @@ def erase(settings: Settings, key: bytes, reason: str | None, person_key: str | 
         _check_reason_names_no_one(reason, person, held)
         ensure_schema(con)
         con.execute(ERASURES_DDL)
-        vault.begin()
-        con.begin()
-        try:
+        with removal_transaction(con, vault):
             parents = _stage(con, held)
             removed = _erase_warehouse(con) | {"linkage": _forget(con, person), "vault": _erase_vault(vault, settings.home, person, held)}
             suppressed = suppress(vault, pd.concat([person.values, parents], ignore_index=True))
@@ -282,10 +280,4 @@ def erase(settings: Settings, key: bytes, reason: str | None, person_key: str | 
                         [erasure.erasure_id, datetime.now(UTC).replace(tzinfo=None), current_operator(), reason,
                          erasure.records_erased, json.dumps(removed), suppressed])
             con.execute(f"drop table {ERASED}")
-        except BaseException:
-            con.rollback()
-            vault.rollback()
-            raise
-        con.commit()
-        vault.commit()
     return erasure

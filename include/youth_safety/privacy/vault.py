@@ -83,6 +83,22 @@ def connect_vault(settings: Settings, read_only: bool = False) -> Iterator[duckd
         con.close()
 
 
+@contextmanager
+def removal_transaction(warehouse: duckdb.DuckDBPyConnection, vault: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction in each file for removing data: both commit, the warehouse first (so a
+    failure between the two leaves identifiers in the vault, never tokens without them), or both roll back."""
+    warehouse.begin()
+    vault.begin()
+    try:
+        yield
+    except BaseException:
+        warehouse.rollback()
+        vault.rollback()
+        raise
+    warehouse.commit()
+    vault.commit()
+
+
 def check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     """Refuse a key other than the one the vault's tokens were made under; adopt it on a new vault."""
     current = con.execute("select key_id from vault_keys where retired_at is null").fetchall()
