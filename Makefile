@@ -1,9 +1,10 @@
-# Fresh clone to running platform: `make demo` (synthetic data, Airflow, one nightly run) or `make test`.
+# Fresh clone to running platform: `make demo` (synthetic data, Airflow, two nightly runs, identifier scan) or `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 CLI := $(VENV)/bin/youth-safety
 TODAY := $(shell TZ=Europe/London date +%F)
+YESTERDAY := $(shell TZ=Europe/London date -d yesterday +%F)
 
 .PHONY: demo test
 
@@ -18,7 +19,9 @@ demo: $(VENV)/.synced
 	$(CLI) dev-key
 	$(CLI) generate --scale 1.0 --seed 42 --start 2016-04-01 --end $(TODAY)
 	$(CLI) airflow-init
+	$(CLI) nightly --date $(YESTERDAY)
 	$(CLI) nightly --date $(TODAY)
+	$(CLI) scan-identifiers
 
 test: $(VENV)/.synced
 	$(VENV)/bin/pytest

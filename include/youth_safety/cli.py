@@ -212,6 +212,25 @@ def _show_summary(settings: Settings, night: date) -> None:
                         "its marts keep the last good data", fg=typer.colors.RED)
     for source in found.missing_sources:
         typer.secho(f"{source}: no result recorded (its load failed)", fg=typer.colors.RED)
+    _show_linkage(settings, night)
+
+
+def _show_linkage(settings: Settings, night: date) -> None:
+    """The night's linkage line, from linkage.runs, with its measured quality when there is one."""
+    from youth_safety.warehouse import connect
+
+    with connect(settings.warehouse_path, read_only=True) as con:
+        found = con.execute("""select records, people, new_records, new_keys, merges, splits, queue_size,
+                                      pairwise_precision, pairwise_recall from linkage.runs where night = ?""", [night]).fetchall()
+    if not found:
+        typer.echo("Linkage: no run recorded for this night")
+        return
+    records, people, new_records, new_keys, merges, splits, queue, precision, recall = found[0]
+    typer.echo(f"Linkage: {records:,} agency records -> {people:,} people ({new_records:,} new records, {new_keys:,} new keys, "
+               f"{merges} merges, {splits} splits; {queue} pair(s) for clerical review)")
+    if precision is not None:
+        typer.echo(f"Linkage against the generator's ground truth: pairwise precision {precision:.4f}, recall {recall:.4f} "
+                   f"(report: {settings.reports_dir / 'linkage' / f'linkage_{night}.html'})")
 
 
 @app.command()
