@@ -159,3 +159,12 @@ def test_mess_rates_from_the_command_line():
     for bad, message in (("bogus=1", "unknown mess kind 'bogus'"), ("name_typo=x", "must be a number"), ("dob_swap=2", "between 0 and 1")):
         with pytest.raises(ValueError, match=message):
             MessRates.parse([bad])
+
+
+def test_the_opt_out_register_is_readable_by_its_owner_only(borough):
+    """It names people who objected: like the vault, owner-only folder and file."""
+    import stat
+
+    assert stat.S_IMODE(borough.opt_out_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(borough.opt_out_path.parent.stat().st_mode) == 0o700
+    assert len(pd.read_csv(borough.opt_out_path, dtype=str)) > 0

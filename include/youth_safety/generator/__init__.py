@@ -120,8 +120,10 @@ def _write_opt_outs(rng: np.random.Generator, settings: Settings, people: pd.Dat
         "nhs_number": who["nhs_number"].to_numpy(), "upn": world.upn_of.reindex(chosen).fillna("").to_numpy(),
         "surname": who["surname"].to_numpy(), "dob": iso(who["dob"].to_numpy()),
     })
-    settings.opt_out_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.opt_out_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.opt_out_path.parent.chmod(0o700)  # the register names people: owner only, like the vault
     register.to_csv(settings.opt_out_path, index=False, lineterminator="\n")
+    settings.opt_out_path.chmod(0o600)
     pd.DataFrame({"person_id": chosen}).to_csv(settings.truth_dir / "opt_outs.csv", index=False, lineterminator="\n")
 
 
