@@ -11,9 +11,9 @@ whole source for the night (nothing of it is loaded, so its marts keep the last 
 data) and fails that source's load task with the file, rule and count, without retries.
 Accepted rows are pseudonymised before they are written; identifiers go to the identity
 vault. The other sources go ahead: link (records into people with stable person keys,
-in the vault), dbt_build and summarise run once every load has finished (trigger rule
-all_done), and the final task fails the run if any source was held back or linkage or
-dbt failed, so the night is seen and mended.
+in the vault), dbt_build (then its docs, published under reports/dbt-docs) and summarise
+run once every load has finished (trigger rule all_done), and the final task fails the
+run if any source was held back or linkage or dbt failed, so the night is seen and mended.
 
 Every task writes the DuckDB warehouse, and DuckDB allows one writing process per
 file, so all of them take a slot of the one-slot warehouse writer pool.
@@ -76,10 +76,13 @@ def partnership_nightly():
 
     @task(pool=WAREHOUSE_WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
     def dbt_build() -> None:
-        """Build the dbt project (seeds, models, tests) on what the gates let through."""
-        from youth_safety.dbt_runner import build
+        """Build the dbt project (seeds, models, tests) on what the gates let through, then publish its docs
+        (lineage and catalog: names and types, no row value) under reports/dbt-docs."""
+        from youth_safety.dbt_runner import build, publish_docs
 
-        build(Settings.from_env())
+        settings = Settings.from_env()
+        build(settings)
+        publish_docs(settings)
 
     @task(pool=WAREHOUSE_WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
     def summarise() -> dict:

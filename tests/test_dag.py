@@ -197,6 +197,7 @@ def test_linkage_keys_every_record_and_a_second_night_keeps_existing_person_keys
         changed_keys = {r[0] for r in con.execute(
             "select person_key from linkage.person_key_history where night = ? and event in ('merged', 'split', 'retired')", [END]).fetchall()}
         (run,) = con.execute("select records, people, pairwise_precision, pairwise_recall from linkage.runs where night = ?", [END]).fetchall()
+        (marts,) = con.execute("select count(*), count(distinct person_key), count(sex_code) from marts.dim_person").fetchall()
     assert night_before and len(tonight) > len(night_before)  # tonight's new records were keyed too
     moved = {record for record, key in night_before.items() if tonight.get(record) != key}
     assert all(night_before[record] in changed_keys for record in moved), "a key changed without a history event"
@@ -204,6 +205,7 @@ def test_linkage_keys_every_record_and_a_second_night_keeps_existing_person_keys
     assert set(night_before.values()) - set(tonight.values()) <= changed_keys  # no key vanished unexplained
     records, people, precision, recall = run
     assert records == len(tonight) and 0 < people < records
+    assert marts[:2] == (people, people) and marts[2] > 0.99 * people  # dim_person: one row per person key
     assert precision > 0.95 and recall > 0.9  # measured on a small borough; scale-1 figures are in the README
     report = (airflow_settings.reports_dir / "linkage" / f"linkage_{END}.html").read_text()
     assert "precision" in report.lower()
