@@ -97,7 +97,8 @@ def built(tmp_path_factory) -> Settings:
     with connect(settings.warehouse_path) as con:  # linkage's output: pupil P1 and involvement I1 are one girl
         con.executemany("insert into linkage.person_keys values (?, ?, ?, ?)", [
             ("education", "pupil_id", pupil("P1"), "PK0000001"), ("police", "involvement_id", "I1", "PK0000001"),
-            ("education", "pupil_id", pupil("P3"), "PK0000002")])
+            ("education", "pupil_id", pupil("P3"), "PK0000002"),
+            ("education", "pupil_id", pupil("P2"), "PK0000003")])  # P2 is only in the older snapshot
     build(settings)
     return settings
 
@@ -336,4 +337,5 @@ def test_dim_person_joins_linked_records_into_one_row_per_person(built):
     assert rows == [
         ("PK0000001", "F", "BAFR", True, False, 2, True, True, True),  # the school census's ethnicity beats the police's
         ("PK0000002", None, "BAFR", False, False, 1, True, False, True),  # sex 'X' is not M or F: unknown
+        ("PK0000003", None, None, False, False, 1, True, False, False),  # keyed, but gone from staging: still a person
     ]

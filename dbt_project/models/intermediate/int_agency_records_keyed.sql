@@ -1,5 +1,5 @@
 {#-
-    One row per agency person record with its person key and what the agency records of
+    One row per keyed agency person record with its person key and what the agency records of
     the person: year and month of birth, sex and (DfE-coded) ethnicity. Records are the
     units linkage keys: pupils, post-16 tracking, social-care persons, YOS young people,
     police involvements, arrests and missing reports, and SEMH referrals.
@@ -33,15 +33,17 @@ with records as (
     from {{ ref('stg_health__semh_referrals') }}
 )
 
+{#- Every keyed record counts, including one no longer in the staging layer (a pupil only in an
+    older full snapshot): its person still exists, with what the other records say. -#}
 select
     keys.person_key,
-    records.source,
-    records.entity,
-    records.record_key,
+    keys.source,
+    keys.entity,
+    keys.record_key,
     records.birth_year_month,
     records.sex_code,
     records.ethnicity_code,
     records.ethnicity_priority
-from records
-inner join {{ ref('stg_linkage__person_keys') }} as keys
-    on keys.source = records.source and keys.entity = records.entity and keys.record_key = records.record_key
+from {{ ref('stg_linkage__person_keys') }} as keys
+left join records
+    on records.source = keys.source and records.entity = keys.entity and records.record_key = keys.record_key
