@@ -28,7 +28,7 @@ from youth_safety.privacy.layout import (
     token_role,
     warehouse_columns,
 )
-from youth_safety.privacy.tokens import tokenise_with_text
+from youth_safety.privacy.tokens import normalise, tokenise_with_text
 
 LINKING_KINDS = ("upn", "nhs_number", "pnc_id")
 IDENTIFIER_COLUMNS = ["role", "token", "value"]
@@ -50,16 +50,19 @@ def _postcode_lsoa() -> dict[str, str]:
         return {row["postcode"]: row["lsoa_code"] for row in csv.DictReader(f)}
 
 
+def _canonical_postcodes(values: pd.Series) -> pd.Series:
+    """Postcodes as the tokens normalise them ('n1 7ab' -> 'N1 7AB'); missing stays ''."""
+    return values.astype(object).where(values.notna(), "").map(lambda v: normalise("postcode", v))
+
+
 def postcode_district(values: pd.Series) -> pd.Series:
     """Outward code: 'n1 7ab' -> 'N1'."""
-    compact = values.astype(object).where(values.notna(), "").map(lambda v: "".join(str(v).split()).upper())
-    return compact.map(lambda v: v[:-3] if len(v) > 3 else None).astype(object)
+    return _canonical_postcodes(values).map(lambda v: v.split(" ")[0] if " " in v else None).astype(object)
 
 
 def postcode_lsoa(values: pd.Series) -> pd.Series:
-    compact = values.astype(object).where(values.notna(), "").map(lambda v: "".join(str(v).split()).upper())
-    lookup = _postcode_lsoa()
-    return compact.map(lambda v: lookup.get(f"{v[:-3]} {v[-3:]}") if len(v) > 3 else None).astype(object)
+    """LSOA from the borough's postcode lookup; None outside the borough."""
+    return _canonical_postcodes(values).map(_postcode_lsoa().get).astype(object)
 
 
 def _dates(values: pd.Series) -> pd.Series:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from youth_safety.config import Settings
 from youth_safety.contracts import Contract, all_contracts
+from youth_safety.privacy.layout import LINKED_ROLES
 
 KINDS = ("name", "upn", "nhs_number", "pnc_id", "dob", "postcode", "agency_id")
 # Identifiers are pseudonymised before anything is written, so every schema of the warehouse
@@ -37,7 +38,7 @@ ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 ROLE_KINDS = {"upn": "upn", "nhs_number": "nhs_number", "pnc_id": "pnc_id", "dob": "dob",
               "postcode": "postcode", "agency_id": "agency_id"}
 # ssd_linked_identifiers.link_identifier_type; any other type (NINO, CASE) counts as an agency id.
-LINK_KINDS = {"UPN": "upn", "FORMER_UPN": "upn", "NHS": "nhs_number", "PNC": "pnc_id"}
+LINK_KINDS = {kind: role for kind, (role, _) in LINKED_ROLES.items() if role in ("upn", "nhs_number", "pnc_id")}
 DOB_COLUMN = re.compile(r"dob|birth", re.IGNORECASE)
 WORD = re.compile(r"[A-Za-z0-9]+(?:['/-][A-Za-z0-9]+)*")
 TAG = re.compile(r"<[^>]*>")
