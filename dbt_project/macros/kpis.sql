@@ -4,8 +4,8 @@
         kpi_code, measure, period_type, period_start, period_end, period_label,
         breakdown, breakdown_value, numerator, denominator, value, unit
 
-    breakdown is 'all' (the total), 'sex', 'age_band', 'ethnicity_group' (each a partition of
-    the total, 'unknown' included) or 'cohort' (the strategy's high-risk cohorts; they overlap,
+    breakdown is 'all' (the total), 'sex', 'age_band', 'ethnicity_group', 'ethnicity' (the DfE
+    code; each a partition of the total, 'unknown' included) or 'cohort' (the strategy's high-risk cohorts; they overlap,
     so they are not a partition). numerator and denominator are counts of people or events;
     value is the KPI itself (a count, a percentage, a rate or a mean).
 -#}
@@ -34,6 +34,7 @@
         {'breakdown': 'sex', 'breakdown_value': coalesce({{ person }}.sex_code, 'unknown')},
         {'breakdown': 'age_band', 'breakdown_value': coalesce({{ age_band(age) }}, 'unknown')},
         {'breakdown': 'ethnicity_group', 'breakdown_value': coalesce({{ person }}.ethnicity_major_group, 'unknown')},
+        {'breakdown': 'ethnicity', 'breakdown_value': coalesce({{ person }}.ethnicity_code, 'unknown')},
         {%- for flag, name in kpi_cohorts() %}
         {'breakdown': 'cohort', 'breakdown_value': case when {{ person }}.{{ flag }} then '{{ name }}' end}{{ ',' if not loop.last }}
         {%- endfor %}

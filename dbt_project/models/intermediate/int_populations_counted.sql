@@ -14,9 +14,8 @@ with months as (
     ))::date as month_start
 ),
 
-period_starts as (
-    select distinct {{ reporting_periods('month_start') }}
-    from months
+period_starts as (  -- distinct over a subquery: DuckDB 2.0's `select distinct unnest(...)` keeps one row
+    select distinct * from (select {{ reporting_periods('month_start') }} from months)
 ),
 
 aged as (
