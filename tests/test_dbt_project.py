@@ -293,6 +293,23 @@ def test_every_model_and_model_column_is_described(docs):
         assert blank == [], f"{node['name']} has columns without a description: {blank}"
 
 
+def test_published_schema_holds_only_disclosure_controlled_aggregates(docs):
+    """Person-level marts stay in the analysts' schema; every published model is tested for disclosure control."""
+    _, manifest, catalog = docs
+    published = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["schema"] == "published"]
+    assert published
+    controlled = {d for n in manifest["nodes"].values() if n["resource_type"] == "test"
+                  and n.get("test_metadata", {}).get("name") == "disclosure_controlled" for d in n["depends_on"]["nodes"]}
+    for node in published:
+        assert node["unique_id"] in controlled, f"{node['name']} has no disclosure_controlled test"
+        columns = set(catalog["nodes"][node["unique_id"]]["columns"])
+        assert "person_key" not in columns and not any(c.endswith("_id") for c in columns), node["name"]
+    person_level = [n["name"] for n in manifest["nodes"].values()
+                    if n["resource_type"] == "model" and "person_key" in n["columns"]]
+    assert "dim_person" in person_level
+    assert all(manifest["nodes"][f"model.youth_safety.{name}"]["schema"] != "published" for name in person_level)
+
+
 def test_dim_person_joins_linked_records_into_one_row_per_person(built):
     rows = query(built, """
         select person_key, sex_code, ethnicity_code, is_girl_or_young_woman, is_black_african_boy, agency_records,
