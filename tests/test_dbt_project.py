@@ -12,16 +12,14 @@ import pytest
 import yaml
 
 from youth_safety.config import REPO_ROOT, Settings
-from youth_safety.contracts import all_contracts, get_contract
+from youth_safety.contracts import all_contracts
 from youth_safety.dbt_runner import DbtBuildError, build, publish_docs
 from youth_safety.dbt_sources import stale_sources
 from youth_safety.privacy.layout import DROPPED, warehouse_columns
-from youth_safety.privacy.pseudonymise import pseudonymise
 from youth_safety.privacy.scanner import _report_hits, _words
-from youth_safety.privacy.tokens import tokenise
-from youth_safety.warehouse import LOAD_METADATA_COLUMNS, connect, ensure_schema, raw_table
+from youth_safety.warehouse import LOAD_METADATA_COLUMNS, connect
 
-KEY = b"dbt-project-test-key-of-32-bytes"
+from dbt_fixtures import fresh_warehouse, pupil, query
 
 FIRST_LOAD = ("load-1", datetime(2025, 1, 6, 2, 0), "2025-01-06")
 SECOND_LOAD = ("load-2", datetime(2025, 1, 7, 2, 0), "2025-01-07")
@@ -62,35 +60,6 @@ VIEW_TYPES = {"string": "VARCHAR", "json_array": "VARCHAR", "date": "DATE", "int
               "decimal": "DOUBLE", "boolean": "BOOLEAN"}
 
 
-def load_raw(con, source: str, extract: str, load: tuple[str, datetime, str], rows: list[dict]) -> None:
-    """Insert rows as the loader would: pseudonymised text values plus load metadata."""
-    contract = get_contract(source, extract)
-    load_id, loaded_at, night = load
-    frame = pd.DataFrame([{c: row.get(c) for c in contract.columns} for row in rows], dtype=object)
-    frame["_source_row_number"] = range(1, len(rows) + 1)
-    pseudonymised = pseudonymise(contract, frame, KEY).rows
-    columns = [c.name for c in warehouse_columns(contract)]
-    quoted = ", ".join(f'"{c}"' for c in [*columns, *LOAD_METADATA_COLUMNS])
-    placeholders = ", ".join("?" * (len(columns) + len(LOAD_METADATA_COLUMNS)))
-    for values in pseudonymised[columns].itertuples(index=False):
-        number = len(con.execute(f"select 1 from {raw_table(contract)} where _load_id = ?", [load_id]).fetchall()) + 1
-        con.execute(f"insert into {raw_table(contract)} ({quoted}) values ({placeholders})",
-                    [*values, load_id, contract.file_name(night), f"sum-{load_id}", number, loaded_at])
-
-
-def pupil(pupil_id: str) -> str:
-    return tokenise(KEY, "pupil_id", [pupil_id], kind="agency_id")[0]
-
-
-def fresh_warehouse(home, loads) -> Settings:
-    settings = Settings(home=home)
-    with connect(settings.warehouse_path) as con:
-        ensure_schema(con)
-        for source, extract, load, rows in loads:
-            load_raw(con, source, extract, load, rows)
-    return settings
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Settings:
     settings = fresh_warehouse(tmp_path_factory.mktemp("home"), RAW_LOADS)
@@ -101,11 +70,6 @@ def built(tmp_path_factory) -> Settings:
             ("education", "pupil_id", pupil("P2"), "PK0000003")])  # P2 is only in the older snapshot
     build(settings)
     return settings
-
-
-def query(settings: Settings, sql: str) -> list[tuple]:
-    with connect(settings.warehouse_path, read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 @pytest.fixture(scope="module")
