@@ -1,8 +1,8 @@
 {#-
     Age in whole years on `on_date` of someone born in the month starting `birth_month_start`
     (a date, the 1st of the birth month). Only the year and month of birth are kept, so the
-    birthday is taken as the 1st of the month: from the 1st to the real birthday the age is
-    one year too high (at most one month each year).
+    birthday is taken as the 1st of the month: between the 1st and the real birthday the age
+    is one year higher than the true age (for less than a month each year).
 -#}
 {% macro age_in_years(birth_month_start, on_date) -%}
     cast(date_sub('year', {{ birth_month_start }}, {{ on_date }}) as integer)
