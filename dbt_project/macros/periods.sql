@@ -49,21 +49,3 @@
 {% macro year_label(start) -%}
     (year({{ start }})::varchar || '/' || right((year({{ start }}) + 1)::varchar, 2))
 {%- endmacro %}
-
-
-{#- Age in whole years on `day` from year and month of birth (the birthday taken as the 1st of the month). -#}
-{% macro age_on(birth_year, birth_month, day) -%}
-    (year({{ day }}) - {{ birth_year }} - (month({{ day }}) < {{ birth_month }})::integer)
-{%- endmacro %}
-
-
-{#- The partnership's age bands: 0-9, 10-14, 15-17, 18-24, 25+ (null age stays null). -#}
-{% macro age_band(age) -%}
-    case
-        when {{ age }} < 10 then '0-9'
-        when {{ age }} <= 14 then '10-14'
-        when {{ age }} <= 17 then '15-17'
-        when {{ age }} <= 24 then '18-24'
-        when {{ age }} >= 25 then '25+'
-    end
-{%- endmacro %}
