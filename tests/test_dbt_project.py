@@ -298,10 +298,11 @@ def test_published_schema_holds_only_disclosure_controlled_aggregates(docs):
     _, manifest, catalog = docs
     published = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["schema"] == "published"]
     assert published
+    controls = {"disclosure_controlled", "counts_disclosure_controlled"}
     controlled = {d for n in manifest["nodes"].values() if n["resource_type"] == "test"
-                  and n.get("test_metadata", {}).get("name") == "disclosure_controlled" for d in n["depends_on"]["nodes"]}
+                  and n.get("test_metadata", {}).get("name") in controls for d in n["depends_on"]["nodes"]}
     for node in published:
-        assert node["unique_id"] in controlled, f"{node['name']} has no disclosure_controlled test"
+        assert node["unique_id"] in controlled, f"{node['name']} has no disclosure-control test"
         columns = set(catalog["nodes"][node["unique_id"]]["columns"])
         assert "person_key" not in columns and not any(c.endswith("_id") for c in columns), node["name"]
     person_level = [n["name"] for n in manifest["nodes"].values()

@@ -32,9 +32,9 @@
 {%- endmacro %}
 
 
-{#- Age in whole years on `day` from a 'YYYY-MM' year and month of birth (macro age_on). -#}
+{#- Age in whole years on `day` from a 'YYYY-MM' year and month of birth (macro age_in_years). -#}
 {% macro age_on_year_month(birth_year_month, day) -%}
-    {{ age_on('cast(left(' ~ birth_year_month ~ ', 4) as integer)', 'cast(right(' ~ birth_year_month ~ ', 2) as integer)', day) }}
+    {{ age_in_years(birth_month_start(birth_year_month), day) }}
 {%- endmacro %}
 
 

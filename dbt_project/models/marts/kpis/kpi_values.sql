@@ -6,6 +6,12 @@
 -#}
 {%- set kpi_marts = [
     'kpi_first_time_entrants',
+    'kpi_proven_reoffending',
+    'kpi_nrm_referrals',
+    'kpi_serious_youth_violence',
+    'kpi_knife_crime_with_injury',
+    'kpi_crime_measures',
+    'kpi_youth_justice_stages',
 ] %}
 
 with kpis as (
