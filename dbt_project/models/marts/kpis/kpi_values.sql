@@ -12,6 +12,13 @@
     'kpi_knife_crime_with_injury',
     'kpi_crime_measures',
     'kpi_youth_justice_stages',
+    'kpi_eyfs_good_level_of_development',
+    'kpi_exclusions',
+    'kpi_gcse_gaps',
+    'kpi_neet',
+    'kpi_missing_children',
+    'kpi_semh_first_appointments',
+    'kpi_yos_cohort_overlaps',
 ] %}
 
 with kpis as (
