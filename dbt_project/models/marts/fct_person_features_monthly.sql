@@ -108,7 +108,10 @@ term_history as (
 ),
 
 data_months as (
-    select date_trunc('month', min(event_date)) as first_month, date_trunc('month', max(event_date)) as last_month
+    -- complete months of the reporting history: from var('reporting_start') (or the first event,
+    -- if later) to the month before the latest night's, whatever the events say
+    select greatest(date_trunc('month', min(event_date)), date '{{ var("reporting_start") }}') as first_month,
+           date_trunc('month', {{ kpi_last_day() }}) - interval 1 month as last_month
     from events
 ),
 
