@@ -60,6 +60,7 @@ CRIMES = [
     {**CRIME, "crime_ref": "K6", "offence_code": "046/00", "committed_date": "2019-08-01"},
     {**CRIME, "crime_ref": "K7", "offence_code": "034/02", "committed_date": "2019-12-01", "syv_flag": "Y"},
     {**CRIME, "crime_ref": "K8", "offence_code": "049/00", "committed_date": "2017-06-01", "knife_flag": "Y"},
+    {**CRIME, "crime_ref": "K9", "offence_code": "008/02", "committed_date": "2020-12-01", "knife_flag": "Y", "injury_flag": "Y"},
 ]
 INVOLVEMENT = {"role": "VICTIM", "surname": "Smith", "pnc_id": None}
 INVOLVEMENTS = [  # (id, crime, role, forename, dob, sex, police ethnicity)
@@ -70,6 +71,7 @@ INVOLVEMENTS = [  # (id, crime, role, forename, dob, sex, police ethnicity)
     ("I5", "K4", "VICTIM", "Kai", "1994-09-05", "M", None),    # V11, 25 on 2019-10-01
     ("I6", "K5", "VICTIM", "Bea", "2003-06-20", "F", "W1"),    # C2, 16 on 2020-02-01
     ("I7", "K7", "VICTIM", "Lou", "1999-11-01", "F", None),    # V12, 20 on 2019-12-01
+    ("I8", "K9", "VICTIM", "Max", "2005-08-14", "M", None),    # V13, 15 on 2020-12-01, not linked yet (no person key)
 ]
 ARRESTS = [  # (id, YOT id of the arrested child, date)
     ("A1", "Y01", "2019-05-01"), ("A2", "Y01", "2019-06-01"),  # C1 twice at 15: one child
@@ -195,6 +197,28 @@ def test_knife_crime_with_injury_non_da_under_25(built):
     # 2019/20 Q2 (Jul-Sep): K2 (DA) and K3 (V10) -> 1.
     assert kpi(built, "kpi_knife_crime_with_injury", measure, date(2019, 7, 1), "quarter") == (1, None, 1.0)
     assert kpi(built, "kpi_knife_crime_with_injury", measure, FY2018) == (0, None, 0.0)
+    # 2020/21: K9, victim V13 aged 15, not linked yet -> 1; his breakdowns are unknown but for the age band
+    # (from the involvement's birth month). No one in the 0-24 population has an unknown sex: the cell must
+    # still be there, or the sex rows would not add up to the total.
+    assert kpi(built, "kpi_knife_crime_with_injury", measure, FY2020) == (1, None, 1.0)
+    assert kpi(built, "kpi_knife_crime_with_injury", measure, FY2020, breakdown="sex", value="unknown") == (1, None, 1.0)
+    assert kpi(built, "kpi_knife_crime_with_injury", measure, FY2020, breakdown="sex", value="M") == (0, None, 0.0)
+    assert kpi(built, "kpi_knife_crime_with_injury", measure, FY2020, breakdown="age_band", value="15-17") == (1, None, 1.0)
+
+
+def test_breakdowns_add_up_to_the_total(built):
+    # sex, age_band, ethnicity_group and ethnicity each partition the 'all' row: no counted cell is left out.
+    for model in MODELS:
+        assert query(built, f"""
+            with parts as (
+                select measure, period_type, period_start, breakdown, sum(numerator) as numerator
+                from marts.{model}
+                where breakdown in ('sex', 'age_band', 'ethnicity_group', 'ethnicity')
+                group by all
+            )
+            select parts.*, total.numerator from parts
+            inner join marts.{model} as total using (measure, period_type, period_start)
+            where total.breakdown = 'all' and parts.numerator <> total.numerator""") == [], model
 
 
 def test_serious_youth_violence(built):

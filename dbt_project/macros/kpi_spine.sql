@@ -27,8 +27,11 @@
 
 {#- `relation` (period_type, period_start, breakdown, breakdown_value and the `counts` columns)
     on the spine of `period_types`: one row for every period and every breakdown value the
-    relation holds in any period (and 'all'), counts 0 where the relation has no row. -#}
-{% macro kpi_fill(relation, counts, period_types=('month', 'quarter', 'financial_year')) -%}
+    relation holds in any period (and 'all'), counts 0 where the relation has no row. No counted
+    cell is dropped but those of periods off the spine (before var('reporting_start') or after
+    kpi_last_day()). `breakdowns`: a relation whose breakdown values (in any period) get a row
+    too, e.g. the population counted from, so a group where nothing was counted still shows 0. -#}
+{% macro kpi_fill(relation, counts, period_types=('month', 'quarter', 'financial_year'), breakdowns=none) -%}
     select spine.period_type, spine.period_start, seen.breakdown, seen.breakdown_value
         {%- for column in counts %},
         coalesce(counted.{{ column }}, 0) as {{ column }}
@@ -36,6 +39,10 @@
     from ({{ kpi_period_spine(period_types) }}) as spine
     cross join (
         select breakdown, breakdown_value from {{ relation }}
+        {%- if breakdowns is not none %}
+        union
+        select breakdown, breakdown_value from {{ breakdowns }}
+        {%- endif %}
         union
         select 'all', 'all'
     ) as seen

@@ -73,6 +73,23 @@
 {%- endmacro %}
 
 
+{#- Counts of people by reporting period and breakdown: each person counts once a period, with
+    their age at their first event in it (so the age bands partition the total). `relation`:
+    one row per event with person_key, `date_column` and age_years; `aggregates` as in kpi_rollup
+    (typically 'count(*) as numerator', a count of people). -#}
+{% macro kpi_people_rollup(relation, date_column, aggregates, period_types=('month', 'quarter', 'financial_year')) -%}
+    {%- for period_type in period_types %}
+    select * from (
+        {{ kpi_rollup(
+            '(select * from ' ~ relation ~ ' qualify row_number() over (partition by person_key, '
+                ~ period_start(period_type, date_column) ~ ' order by ' ~ date_column ~ ') = 1)',
+            date_column, aggregates, period_types=(period_type,)) }}
+    )
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
 {#- Population of `min_age` to `max_age` (age at period start) by period and breakdown: columns
     period_type, period_start, breakdown, breakdown_value, population. -#}
 {% macro kpi_population(min_age, max_age) -%}
@@ -80,6 +97,18 @@
     from {{ ref('int_populations_counted') }}
     where age_years between {{ min_age }} and {{ max_age }}
     group by all
+{%- endmacro %}
+
+
+{#- Counts of people per `per` of a population: `relation` (period_type, period_start, breakdown,
+    breakdown_value, numerator) over `population` (kpi_population) on the reporting spine
+    (kpi_fill): a row for every counted cell and for every breakdown value of the population
+    (numerator 0), denominator the cell's population (0 where it has none; value then null). -#}
+{% macro kpi_population_rate(relation, population, per) -%}
+    select filled.*, coalesce(population.population, 0) as denominator,
+           filled.numerator * {{ per }}.0 / nullif(population.population, 0) as value
+    from ({{ kpi_fill(relation, ['numerator'], breakdowns=population) }}) as filled
+    left join {{ population }} as population using (period_type, period_start, breakdown, breakdown_value)
 {%- endmacro %}
 
 

@@ -15,6 +15,12 @@
 {%- endmacro %}
 
 
+{#- Age in whole years on `day` from a 'YYYY-MM' year and month of birth (macro age_in_years). -#}
+{% macro age_on_year_month(birth_year_month, day) -%}
+    {{ age_in_years(birth_month_start(birth_year_month), day) }}
+{%- endmacro %}
+
+
 {#- Absence rate in percent: absent sessions / possible sessions x 100; null when no session was possible. -#}
 {% macro absence_rate(absent_sessions, possible_sessions) -%}
     100.0 * ({{ absent_sessions }}) / nullif({{ possible_sessions }}, 0)

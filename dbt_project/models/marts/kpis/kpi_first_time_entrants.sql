@@ -30,9 +30,4 @@ population as (
 )
 
 select {{ kpi_columns('KPI05', 'first_time_entrants', 'rate_per_100000') }}
-from (
-    select population.*, coalesce(counted.numerator, 0) as numerator, population.population as denominator,
-           coalesce(counted.numerator, 0) * 100000.0 / population.population as value
-    from population
-    left join counted using (period_type, period_start, breakdown, breakdown_value)
-)
+from ({{ kpi_population_rate('counted', 'population', 100000) }})

@@ -3,6 +3,7 @@
     the date committed, counted as crimes (not people): all of them, knife or sharp-instrument
     crimes (used or threatened) and firearm crimes (used or threatened).
 -#}
+{%- set measures = ['total_notifiable_offences', 'knife_crime_offences', 'gun_crime_offences'] %}
 with crimes as (
     select committed_date, is_knife, is_firearm
     from {{ ref('stg_police__crimes') }}
@@ -14,17 +15,12 @@ counted as (
         ~ 'count(*) filter (where is_firearm) as gun_crime_offences', by_person=false) }}
 ),
 
-grid as (
-    {{ kpi_grid(by_person=false) }}
+filled as (
+    {{ kpi_fill('counted', measures) }}
 )
 
-{%- for measure in ['total_notifiable_offences', 'knife_crime_offences', 'gun_crime_offences'] %}
+{%- for measure in measures %}
 select {{ kpi_columns('FIG1', measure, 'count') }}
-from (
-    select grid.*, coalesce(counted.{{ measure }}, 0) as numerator, null as denominator,
-           coalesce(counted.{{ measure }}, 0) as value
-    from grid
-    left join counted using (period_type, period_start, breakdown, breakdown_value)
-)
+from (select *, {{ measure }} as numerator, null as denominator, {{ measure }} as value from filled)
 {{ 'union all' if not loop.last }}
 {%- endfor %}

@@ -12,9 +12,9 @@ counted as (
     {{ kpi_rollup('victims', 'committed_date', 'count(*) as numerator') }}
 ),
 
-grid as (
-    {{ kpi_grid() }}
+filled as (  -- every breakdown value of the known 0-24 population gets a row, 0 where no victim
+    {{ kpi_fill('counted', ['numerator'], breakdowns=ref('int_populations_counted')) }}
 )
 
 select {{ kpi_columns('KPI11', 'knife_crime_with_injury_victims_under_25_non_da', 'count') }}
-from ({{ kpi_count_from_grid() }})
+from (select *, null as denominator, numerator as value from filled)

@@ -28,19 +28,9 @@ counted as (
         ~ 'count(*) filter (where (is_reasonable_positive or is_conclusive_positive) and is_safety_plan_recorded) as positive_with_safety_plan') }}
 ),
 
-grid as (
-    {{ kpi_grid() }}
-),
-
-measured as (
-    select grid.*,
-           coalesce(counted.referrals, 0) as referrals,
-           coalesce(counted.reasonable_positive, 0) as reasonable_positive,
-           coalesce(counted.conclusive_positive, 0) as conclusive_positive,
-           coalesce(counted.positive, 0) as positive,
-           coalesce(counted.positive_with_safety_plan, 0) as positive_with_safety_plan
-    from grid
-    left join counted using (period_type, period_start, breakdown, breakdown_value)
+measured as (  -- every breakdown value of the known 0-24 population gets a row, 0 where no referral
+    {{ kpi_fill('counted', ['referrals', 'reasonable_positive', 'conclusive_positive', 'positive', 'positive_with_safety_plan'],
+                breakdowns=ref('int_populations_counted')) }}
 )
 
 select {{ kpi_columns('KPI07', 'nrm_referrals', 'count') }}

@@ -60,15 +60,13 @@ counted as (
     {%- endfor %}
 ),
 
-measured as (
-    select grid.*,
-           coalesce(counted.cohort, 0) as cohort,
-           coalesce(counted.reoffenders, 0) as reoffenders,
-           coalesce(counted.reoffences, 0) as reoffences
-    from ({{ kpi_grid(period_types=cohort_types) }}) as grid
-    left join counted using (period_type, period_start, breakdown, breakdown_value)
-    where {{ period_end('grid.period_type', 'grid.period_start') }} + interval 18 month
-        <= (select latest_outcome_date from data_date)
+filled as (  -- every breakdown value of the known 0-24 population gets a row, 0 where no child
+    {{ kpi_fill('counted', ['cohort', 'reoffenders', 'reoffences'], cohort_types, breakdowns=ref('int_populations_counted')) }}
+),
+
+measured as (  -- final cohorts only
+    select * from filled
+    where {{ period_end() }} + interval 18 month <= (select latest_outcome_date from data_date)
 )
 
 select {{ kpi_columns('KPI06', 'reoffending_binary_rate', 'percent') }}

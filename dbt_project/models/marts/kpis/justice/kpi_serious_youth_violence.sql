@@ -21,12 +21,16 @@ crimes_counted as (
     {{ kpi_rollup('crimes', 'committed_date', 'count(*) as numerator', by_person=false) }}
 ),
 
-grid as (
-    {{ kpi_grid() }}
+victims_filled as (  -- every breakdown value of the known 0-24 population gets a row, 0 where no victim
+    {{ kpi_fill('victims_counted', ['numerator'], breakdowns=ref('int_populations_counted')) }}
+),
+
+crimes_filled as (  -- crimes, not people: 'all' only
+    {{ kpi_fill('crimes_counted', ['numerator']) }}
 )
 
 select {{ kpi_columns('KPI09', 'serious_youth_violence_victims', 'count') }}
-from ({{ kpi_count_from_grid('grid', 'victims_counted') }})
+from (select *, null as denominator, numerator as value from victims_filled)
 union all
 select {{ kpi_columns('KPI09', 'serious_youth_violence_offences', 'count') }}
-from ({{ kpi_count_from_grid('grid', 'crimes_counted') }} where grid.breakdown = 'all')
+from (select *, null as denominator, numerator as value from crimes_filled)

@@ -45,19 +45,14 @@ population as (
     {{ kpi_population(10, 17) }}
 ),
 
-grid as (
-    {{ kpi_grid(by_person=false) }}
+sentences_filled as (  -- sentences, not people: 'all' only
+    {{ kpi_fill('sentences', ['numerator']) }}
 )
 
 {%- for measure, counted in [('children_arrested', 'arrested'), ('children_sentenced_to_custody', 'sentenced')] %}
 select {{ kpi_columns('KPI08', measure, 'rate_per_1000') }}
-from (
-    select population.*, coalesce({{ counted }}.numerator, 0) as numerator, population.population as denominator,
-           coalesce({{ counted }}.numerator, 0) * 1000.0 / population.population as value
-    from population
-    left join {{ counted }} using (period_type, period_start, breakdown, breakdown_value)
-)
+from ({{ kpi_population_rate(counted, 'population', 1000) }})
 union all
 {%- endfor %}
 select {{ kpi_columns('FIG1', 'custodial_sentences', 'count') }}
-from ({{ kpi_count_from_grid('grid', 'sentences') }})
+from (select *, null as denominator, numerator as value from sentences_filled)
