@@ -83,7 +83,8 @@
 
 {#- One round of secondary suppression of `column` over every disclosure group: where a group has
     exactly one hidden cell, hide its smallest visible non-zero member, or, when it has none (the
-    others are zeros), its total. -#}
+    others are zeros), its total - even a zero total, which distinct-people counts can leave (a child
+    counted at 18 in a month and at 17 in the quarter). -#}
 {% macro _secondary_suppression_pass(previous, column) -%}
     {%- set groups = _disclosure_groups(column) %}
     select * exclude (
@@ -91,12 +92,13 @@
         {{ name }}_hidden_members, {{ name }}_totals, {{ name }}_hidden_total, {{ name }}_visible_members, {{ name }}_rank, {{ name }}_hide_total{{ ',' if not loop.last }}
         {%- endfor %}
     ) replace (
-        {{ column }}_hidden or (coalesce({{ column }}, 0) > 0 and (
-            {%- for name, _, members, total in groups %}
-            ({{ members }} and {{ name }}_rank = 1 and {{ name }}_totals > 0 and {{ name }}_hidden_members + {{ name }}_hidden_total::integer = 1)
-            or ({{ total }} and {{ name }}_hide_total){{ ' or' if not loop.last }}
-            {%- endfor %}
-        )) as {{ column }}_hidden
+        {{ column }}_hidden
+        {%- for name, _, members, total in groups %}
+        or ({{ members }} and coalesce({{ column }}, 0) > 0 and {{ name }}_rank = 1 and {{ name }}_totals > 0
+            and {{ name }}_hidden_members + {{ name }}_hidden_total::integer = 1)
+        or ({{ total }} and {{ name }}_hide_total)
+        {%- endfor %}
+        as {{ column }}_hidden
     )
     from (
         select *,

@@ -7,7 +7,7 @@
     reports (stg_police__missing_reports) of children under 18 not looked after that day are
     "from home" too; a social-care episode from home starting within a day of a police report
     of the same child is the same episode and counts once. Children = distinct children with an
-    episode starting in the period; return-home interviews as shares of the ended social-care
+    episode starting in the period, each in the breakdowns of their first episode in it; return-home interviews as shares of the ended social-care
     episodes.
 -#}
 with looked_after as (
@@ -63,17 +63,31 @@ episodes as (
     left join {{ ref('dim_person') }} as person on person.person_key = episodes.person_key
 ),
 
-counted as (
+counted_episodes as (
     {{ kpi_rollup('episodes', 'event_date',
-        "count(distinct person_key) filter (where source = 'care') as children_from_care,
-         count_if(source = 'care') as episodes_from_care,
-         count(distinct person_key) filter (where source = 'home') as children_from_home,
+        "count_if(source = 'care') as episodes_from_care,
          count_if(source = 'home' and not is_reported_to_police) as episodes_from_home,
-         count(distinct person_key) as children,
          count_if(not is_reported_to_police) as all_episodes,
          count_if(is_ended) as ended_episodes,
          count_if(is_rhi_offered) as rhi_offered,
          count_if(is_rhi_accepted) as rhi_accepted") }}
+),
+
+{#- Children once a period each, in the breakdowns of their first episode in it (so age bands add up). -#}
+{%- for name, episodes in [('children_from_care', "(select * from episodes where source = 'care')"),
+                           ('children_from_home', "(select * from episodes where source = 'home')"),
+                           ('children', 'episodes')] %}
+{{ name }} as (
+    {{ kpi_people_rollup(episodes, 'event_date', 'count(*) as ' ~ name) }}
+),
+{% endfor %}
+
+counted as (
+    select *
+    from counted_episodes
+    full join children_from_care using (period_type, period_start, breakdown, breakdown_value)
+    full join children_from_home using (period_type, period_start, breakdown, breakdown_value)
+    full join children using (period_type, period_start, breakdown, breakdown_value)
 ),
 
 filled as (
