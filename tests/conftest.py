@@ -20,6 +20,7 @@ from youth_safety.identifiers import make_pnc_id, make_upn
 from youth_safety.privacy.keys import ensure_development_key
 
 CLI = Path(sys.executable).parent / "youth-safety"
+SCALE1_START, SCALE1_END = date(2016, 4, 1), date(2020, 9, 30)
 HOME = pytest.StashKey[Path]()
 SAMPLE_BY_TYPE = {
     "string": "s",
@@ -106,3 +107,25 @@ def land(settings: Settings):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def scale1_warehouse(tmp_path_factory) -> Settings:
+    """A scale-1 borough, April 2016 to September 2020, through the real pipeline without Airflow:
+    gate and load every source, link, dbt build. Shared by the KPI-magnitude and model tests."""
+    from youth_safety.config import SOURCES
+    from youth_safety.dbt_runner import build
+    from youth_safety.generator import generate
+    from youth_safety.ingest import load_source
+    from youth_safety.linkage.nightly import link_night
+    from youth_safety.privacy.keys import new_key
+
+    settings = Settings(home=tmp_path_factory.mktemp("scale1"))
+    key = new_key()
+    generate(settings, scale=1.0, seed=42, start=SCALE1_START, end=SCALE1_END, nightly_days=1)
+    for source in SOURCES:
+        load_source(settings, source, SCALE1_END, "scale1", key)
+    link_night(settings, SCALE1_END, key=key)
+    build(settings)
+    return settings
+

@@ -1,7 +1,7 @@
 """At scale 1.0 the warehouse's KPIs fall in the magnitudes of domain-notes and the strategy.
 
 The real pipeline without Airflow (gate and load every source, link, dbt build) over a generated
-borough from April 2016 to September 2020. Single years are noisy at these sizes, so each band
+borough from April 2016 to September 2020 (conftest's scale1_warehouse). Single years are noisy at these sizes, so each band
 is checked on the mean of the strategy's baseline years, as tests/test_generator_calibration.py
 checks the generator itself; these check the warehouse's definitions on top of it.
 """
@@ -9,35 +9,21 @@ checks the generator itself; these check the warehouse's definitions on top of i
 from __future__ import annotations
 
 import re
-from datetime import date
 from statistics import mean
 
 import pytest
 
-from youth_safety.config import REPO_ROOT, SOURCES, Settings
-from youth_safety.dbt_runner import build
-from youth_safety.generator import generate
-from youth_safety.ingest import load_source
-from youth_safety.linkage.nightly import link_night
-from youth_safety.privacy.keys import new_key
+from youth_safety.config import REPO_ROOT, Settings
 from youth_safety.warehouse import connect
 
-START, END = date(2016, 4, 1), date(2020, 9, 30)
 BASELINE_YEARS = ("2016/17", "2017/18", "2018/19", "2019/20")
 BAND = 0.25
 SINGLE_YEAR_BAND = 0.45
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Settings:
-    settings = Settings(home=tmp_path_factory.mktemp("scale1"))
-    key = new_key()
-    generate(settings, scale=1.0, seed=42, start=START, end=END, nightly_days=1)
-    for source in SOURCES:
-        load_source(settings, source, END, "magnitudes", key)
-    link_night(settings, END, key=key)
-    build(settings)
-    return settings
+def warehouse(scale1_warehouse) -> Settings:
+    return scale1_warehouse
 
 
 def query(settings: Settings, sql: str, *params) -> list[tuple]:
