@@ -80,3 +80,48 @@ class Settings:
     def landing_night_dir(self, source: str, night: str) -> Path:
         """Folder the agency drops its files into for one delivery night (YYYY-MM-DD)."""
         return self.landing_dir / source / night
+
+    @property
+    def models_dir(self) -> Path:
+        """Versioned predictive models, one folder per use case (youth_safety.prediction.registry)."""
+        return self.home / "models"
+
+
+@dataclass(frozen=True)
+class PredictionConfig:
+    """Every setting of the predictive models in one place (youth_safety.prediction).
+
+    Nothing here is tuned to flatter a model: the gate's bounds and margins are set before
+    looking at results and apply to every version alike.
+    """
+
+    seed: int = 42
+    # out-of-time split: the last `test_quarters` labelled quarterly snapshot dates are held out;
+    # training uses only snapshots whose whole label window (horizon + waiting) closes on or
+    # before the first held-out snapshot date
+    test_quarters: int = 4
+    # training snapshots start no earlier than this (None: dbt var reporting_start)
+    earliest_snapshot: str | None = None
+    # logistic regression: L2, inverse regularisation strength
+    lr_c: float = 1.0
+    lr_max_iter: int = 2000
+    # the gradient-boosted model is kept only if it beats LR out of time by this PR AUC margin
+    gbm_pr_auc_margin: float = 0.02
+    gbm_max_iter: int = 200
+    gbm_learning_rate: float = 0.05
+    gbm_max_leaf_nodes: int = 15
+    # evaluation
+    review_list_sizes: tuple[int, ...] = (25, 50, 100, 200)
+    reliability_bins: int = 10
+    # fairness at one operating point: the top `operating_point_top_k` per snapshot date
+    operating_point_top_k: int = 100
+    # promotion gate: every fairness ratio (TPR, FPR, precision) to the reference group within
+    # these bounds, for groups with at least `fairness_min_group_rows` held-out rows and at least
+    # `fairness_min_denominator` in the metric's denominator (positives for TPR, negatives for
+    # FPR, selected for precision); smaller groups are reported but not gated
+    fairness_ratio_bounds: tuple[float, float] = (0.5, 2.0)
+    fairness_gated_metrics: tuple[str, ...] = ("true_positive_rate", "false_positive_rate", "precision")
+    fairness_min_group_rows: int = 100
+    fairness_min_denominator: int = 10
+    # explanations
+    reasons_per_row: int = 3
