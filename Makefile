@@ -1,4 +1,5 @@
-# Fresh clone to running platform: `make demo` (synthetic data, Airflow, two nightly runs, identifier scan) or `make test`.
+# Fresh clone to running platform: `make demo` (synthetic data, Airflow, a nightly run, model training, a second
+# nightly run that scores the review list with the promoted models, identifier scan) or `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -20,6 +21,7 @@ demo: $(VENV)/.synced
 	$(CLI) generate --scale 1.0 --seed 42 --start 2016-04-01 --end $(TODAY)
 	$(CLI) airflow-init
 	$(CLI) nightly --date $(YESTERDAY)
+	$(CLI) train
 	$(CLI) nightly --date $(TODAY)
 	$(CLI) scan-identifiers
 

@@ -11,9 +11,12 @@ whole source for the night (nothing of it is loaded, so its marts keep the last 
 data) and fails that source's load task with the file, rule and count, without retries.
 Accepted rows are pseudonymised before they are written; identifiers go to the identity
 vault. The other sources go ahead: link (records into people with stable person keys,
-in the vault), dbt_build (then its docs, published under reports/dbt-docs) and summarise
-run once every load has finished (trigger rule all_done), and the final task fails the
-run if any source was held back or linkage or dbt failed, so the night is seen and mended.
+in the vault), dbt_build (then its docs, published under reports/dbt-docs), score (each
+use case's current cohort by its promoted model into the review list, prediction.review_list:
+person keys, scores, bands and reasons, for practitioners to review; a use case without a
+promoted model gets no list) and summarise run once every load has finished (trigger rule
+all_done), and the final task fails the run if any source was held back or linkage, dbt
+or scoring failed, so the night is seen and mended.
 
 Every task writes the DuckDB warehouse, and DuckDB allows one writing process per
 file, so all of them take a slot of the one-slot warehouse writer pool.
@@ -85,6 +88,15 @@ def partnership_nightly():
         publish_docs(settings)
 
     @task(pool=WAREHOUSE_WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
+    def score() -> list[dict]:
+        """Score each use case's current cohort with its promoted model into prediction.review_list (person keys only;
+        a prompt for a practitioner's review, never a decision)."""
+        from youth_safety.prediction.scoring import score_night
+
+        return [{"use_case": s.use_case, "model_version": s.model_version, "rows": s.rows, "bands": s.bands,
+                 "message": s.message} for s in score_night(Settings.from_env(), logical_night())]
+
+    @task(pool=WAREHOUSE_WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
     def summarise() -> dict:
         """Record files and rows per source for the night."""
         from youth_safety.summary import write_summary
@@ -111,10 +123,11 @@ def partnership_nightly():
     loads = load.expand(source=list(SOURCES))
     linked = link()
     built = dbt_build()
+    scored = score()
     summary = summarise()
-    loads >> linked >> built >> summary >> report()
+    loads >> linked >> built >> scored >> summary >> report()
     passed = gates_passed(summary)
-    [linked, built] >> passed  # a failed linkage or dbt build fails the run too
+    [linked, built, scored] >> passed  # a failed linkage, dbt build or scoring fails the run too
 
 
 partnership_nightly()

@@ -28,11 +28,25 @@ def test_dag_folder_imports_cleanly_with_the_schedule_and_pool():
     assert dag.timetable == CronTriggerTimetable("0 2 * * *", timezone=TIMEZONE)
     assert dag.timezone.name == TIMEZONE
     assert (dag.catchup, dag.max_active_runs) == (False, 1)
-    writers = dict.fromkeys(("load", "link", "dbt_build", "summarise", "report"), WAREHOUSE_WRITER_POOL)
+    writers = dict.fromkeys(("load", "link", "dbt_build", "score", "summarise", "report"), WAREHOUSE_WRITER_POOL)
     assert {t.task_id: t.pool for t in dag.tasks} == writers | {"gates_passed": "default_pool"}
-    assert {t.task_id: t.trigger_rule for t in dag.tasks if t.trigger_rule == "all_done"}.keys() == {"link", "dbt_build", "summarise", "report"}
-    assert dag.get_task("gates_passed").upstream_task_ids == {"link", "dbt_build", "summarise"}
+    assert {t.task_id: t.trigger_rule for t in dag.tasks if t.trigger_rule == "all_done"}.keys() == {"link", "dbt_build", "score", "summarise", "report"}
+    assert dag.get_task("score").upstream_task_ids == {"dbt_build"}
+    assert dag.get_task("summarise").upstream_task_ids == {"score"}
+    assert dag.get_task("gates_passed").upstream_task_ids == {"link", "dbt_build", "score", "summarise"}
     assert sorted(t.task_id for t in dag.tasks if not t.downstream_task_ids) == ["gates_passed", "report"]
+
+
+def test_weekly_models_dag_trains_on_sunday_mornings_then_writes_cards_and_reports_decisions():
+    bag = DagBag(dag_folder=DAGS_DIR, known_pools={"default_pool", WAREHOUSE_WRITER_POOL})
+    dag = bag.dags["partnership_models"]
+    assert dag.timetable == CronTriggerTimetable("0 5 * * 0", timezone=TIMEZONE)
+    assert dag.timezone.name == TIMEZONE
+    assert (dag.catchup, dag.max_active_runs) == (False, 1)
+    assert {t.task_id: t.pool for t in dag.tasks} == {"train": WAREHOUSE_WRITER_POOL, "cards": WAREHOUSE_WRITER_POOL,
+                                                      "report_decisions": "default_pool"}
+    assert dag.get_task("cards").upstream_task_ids == {"train"}
+    assert dag.get_task("report_decisions").upstream_task_ids == {"cards"}
 
 
 def landed_rows(settings: Settings, night: date) -> Counter:

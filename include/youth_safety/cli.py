@@ -376,3 +376,77 @@ def purge(night: datetime = _night_option("Night to judge retention on (YYYY-MM-
     except DbtBuildError as exc:
         _fail(f"purge: records are purged, but rebuilding the dbt models failed:\n{exc}")
     typer.echo("dbt models rebuilt")
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+@app.command()
+def train(seed: int = typer.Option(42, help="Random seed: the same seed and data give the same models.")) -> None:
+    """Train both predictive models, gate them, write their model cards and print what was promoted and why."""
+    from youth_safety.prediction.card import latest_decisions, write_cards, write_decisions
+    from youth_safety.prediction.training import train_all
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        _fail(f"No warehouse at {settings.warehouse_path}: run `youth-safety nightly` first")
+    try:
+        train_all(settings, seed=seed)
+        written = write_cards(settings)
+    except duckdb.IOException as exc:
+        _fail(f"train: the warehouse is in use (is a run writing it?): {exc}")
+    except ValueError as exc:
+        _fail(f"train: {exc}")
+    decisions = latest_decisions(settings)
+    rows = [(d.use_case, d.version, d.model_type, _rate(d.roc_auc), _rate(d.pr_auc),
+             f"{_rate(d.precision_at_100)} vs {_rate(d.baseline_precision_at_100)}", "yes" if d.promoted else "no")
+            for d in decisions]
+    header = ("use case", "version", "model type", "ROC AUC", "PR AUC", "precision@100 vs baseline", "promoted")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) + 2 for i in range(len(header))]
+    for row in [header, *rows]:
+        typer.echo("".join(f"{str(v):<{w}}" for v, w in zip(row, widths)).rstrip())
+    for d in decisions:
+        typer.echo(f"{d.use_case} {d.version}: {'promoted' if d.promoted else 'not promoted'}: "
+                   + ("; ".join(d.reasons) or "no reason recorded"))
+    path = write_decisions(settings, decisions, pendulum.today(TIMEZONE).to_date_string())
+    typer.echo(f"Model cards: {settings.reports_dir / 'models'} ({sum(len(p) for p in written.values())} written); "
+               f"decisions: {path}")
+    typer.echo("Scores are a prompt for a practitioner's review, never a decision (UK GDPR Article 22).")
+
+
+@app.command()
+def score(night: datetime = _night_option("Night the review list is for (YYYY-MM-DD).")) -> None:
+    """Score each use case's current cohort with its promoted model into prediction.review_list; normally the nightly DAG does this."""
+    from youth_safety.prediction.scoring import score_night
+
+    settings = Settings.from_env()
+    if not settings.warehouse_path.exists():
+        _fail(f"No warehouse at {settings.warehouse_path}: run `youth-safety nightly` first")
+    try:
+        done = score_night(settings, night.date())
+    except duckdb.IOException as exc:
+        _fail(f"score: the warehouse is in use (is a run writing it?): {exc}")
+    for scored in done:
+        typer.echo(scored.message)
+    typer.echo("Review list: prediction.review_list (person keys only; identities through `youth-safety reidentify`, audited)")
+
+
+@app.command("review-outcome")
+def review_outcome(
+    use_case: str = typer.Option(..., "--use-case", help="early_identification or reoffending."),
+    person_key: str = typer.Option(..., "--person-key", help="The listed child's person key (PK...)."),
+    outcome: str = typer.Option(..., "--outcome", help="supported, no_action or already_known."),
+    night: datetime = typer.Option(None, "--date", formats=["%Y-%m-%d"], help="The review list's night (default: the latest listing)."),
+) -> None:
+    """Record what followed a practitioner's review of a listed child (feeds later evaluation); operator: $YOUTH_SAFETY_OPERATOR or the OS user."""
+    from youth_safety.prediction.outcomes import OutcomeRefused, record_outcome
+
+    try:
+        done = record_outcome(Settings.from_env(), use_case, person_key, outcome, night=night.date() if night else None)
+    except OutcomeRefused as exc:
+        _fail(f"review-outcome: {exc}")
+    except duckdb.IOException as exc:
+        _fail(f"review-outcome: the warehouse is in use (is a run writing it?): {exc}")
+    typer.echo(f"Recorded {done.outcome} for {done.person_key} ({done.use_case} list of {done.night}, model {done.model_version}, "
+               f"{done.band} band, rank {done.rank}) by {done.operator}")
