@@ -251,3 +251,46 @@ def test_review_outcome_command_refuses_an_unlisted_child(settings, scored, cli,
     done = run("review-outcome", "--use-case", "early_identification", "--person-key", "PK0000006", "--outcome", "supported")
     assert done.returncode == 0, done.stderr
     assert "PK0000006" in done.stdout and "supported" in done.stdout
+
+
+def test_a_real_trained_version_gets_a_card_and_scores_a_cohort(settings):
+    """A small model trained by prediction.training on a synthetic frame: its card renders from the saved
+    version.json with every section, and its promoted-or-not version scores a cohort with reasons for all."""
+    import numpy as np
+
+    from youth_safety.config import PredictionConfig
+    from youth_safety.prediction import dataset, registry, training
+
+    rng = np.random.default_rng(5)
+    dates = pd.date_range("2017-03-31", periods=16, freq="QE")
+    n = 300
+    rows = []
+    for snapshot in dates:
+        frame = pd.DataFrame({f: rng.integers(0, 3, n) for f in dataset.FEATURES})
+        frame["age_years"] = rng.integers(8, 18, n)
+        frame["absence_rate_last_3_terms"] = rng.random(n) * 30
+        frame["person_key"] = [f"PK{i:07d}" for i in range(1, n + 1)]
+        frame["snapshot_date"] = snapshot
+        frame["label"] = rng.random(n) < 0.03 + 0.08 * (frame["suspensions_last_12m"] > 1)
+        frame["label_known"] = True
+        frame["sex_code"] = rng.choice(["M", "F"], n)
+        frame["ethnicity_major_group"] = rng.choice(["White", "Black", "Asian"], n)
+        for flag in dataset.COHORT_FLAGS:
+            frame[flag] = rng.random(n) < 0.2
+        rows.append(frame)
+    frame = pd.concat(rows, ignore_index=True)
+    config = PredictionConfig(gbm_max_iter=20)
+    model, metadata = training.evaluate_and_build("reoffending", frame, config, seed=42)
+    version = registry.save_version(settings, "reoffending", model, metadata)
+    (path,) = cards.write_cards(settings, ["reoffending"])["reoffending"]
+    html = path.read_text()
+    for section in SECTIONS:
+        assert f'id="{section}"' in html, section
+    assert "Ethnicity group" in html and "Sex" in html and "Cohort" in html and "<svg" in html
+    assert not re.search(r"PK\d{7}", html)
+    lookup = every_possible_name()
+    assert dict(_file_hits(path, lookup, 2)) == {}
+    latest = frame[frame["snapshot_date"] == dates[-1]].drop(columns=["label", "label_known"])
+    rows = scoring.review_rows(version, latest, NIGHT, "reoffending", dates[-1].date())
+    assert len(rows) == n and all(1 <= len(r) <= 3 for r in rows["reasons"])
+    assert rows["band"].value_counts().to_dict() == {"medium": 150, "low": 100, "high": 50}

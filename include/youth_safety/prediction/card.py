@@ -120,6 +120,10 @@ GROUP_LABELS = {
 EXCLUSION_REASONS = {
     "sex_code": "sex: a protected characteristic; used only to measure fairness",
     "ethnicity_major_group": "ethnicity: special-category data; used only to measure fairness",
+    "ethnicity_code": "ethnicity: special-category data; never read by the model",
+    "ethnicity_label": "ethnicity: special-category data; never read by the model",
+    "birth_year": "part of the date of birth (age on the snapshot date is the feature)",
+    "birth_month": "part of the date of birth (age on the snapshot date is the feature)",
 }
 PERSON_KEY = re.compile(r"PK\d{7}")
 
