@@ -407,8 +407,10 @@ def train(seed: int = typer.Option(42, help="Random seed: the same seed and data
     for row in [header, *rows]:
         typer.echo("".join(f"{str(v):<{w}}" for v, w in zip(row, widths)).rstrip())
     for d in decisions:
+        shown = d.reasons if d.promoted else [r for r in d.reasons if "beats" not in r] or d.reasons
+        more = f"; and {len(shown) - 3} more (see {settings.reports_dir / d.card})" if len(shown) > 3 else ""
         typer.echo(f"{d.use_case} {d.version}: {'promoted' if d.promoted else 'not promoted'}: "
-                   + ("; ".join(d.reasons) or "no reason recorded"))
+                   + ("; ".join(shown[:3]) or "no reason recorded") + more)
     path = write_decisions(settings, decisions, pendulum.today(TIMEZONE).to_date_string())
     typer.echo(f"Model cards: {settings.reports_dir / 'models'} ({sum(len(p) for p in written.values())} written); "
                f"decisions: {path}")
