@@ -35,7 +35,7 @@ def partnership_models():
     @task(pool=WAREHOUSE_WRITER_POOL)
     def train() -> dict:
         """Train, evaluate and gate a new version of each use case; the newest version per use case."""
-        from youth_safety.prediction.card import latest_decisions
+        from youth_safety.prediction.decisions import latest_decisions
         from youth_safety.prediction.training import train_all
 
         settings = Settings.from_env()
@@ -55,7 +55,7 @@ def partnership_models():
         import logging
 
         from youth_safety.airflow_env import logical_night
-        from youth_safety.prediction.card import latest_decisions, write_decisions
+        from youth_safety.prediction.decisions import latest_decisions, write_decisions
 
         settings = Settings.from_env()
         decisions = latest_decisions(settings)

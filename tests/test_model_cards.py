@@ -20,7 +20,7 @@ import pytest
 from youth_safety.config import Settings
 from youth_safety.generator.population import name_pools
 from youth_safety.prediction import card as cards
-from youth_safety.prediction import scoring
+from youth_safety.prediction import decisions, scoring
 from youth_safety.prediction.outcomes import OutcomeRefused, outcome_counts, record_outcome
 from youth_safety.privacy.scanner import WORD, _file_hits
 from youth_safety.warehouse import connect
@@ -136,7 +136,7 @@ def test_written_cards_hold_no_name_the_generator_could_make(settings):
     assert [p.name for p in written["early_identification"]] == ["model_card_v0001.html", "model_card_v0002.html"]
     assert (folder / "early_identification" / "model_card_latest.html").read_text() == written["early_identification"][1].read_text()
     assert "not promoted" in (folder / "reoffending" / "model_card_latest.html").read_text()
-    path = cards.write_decisions(settings, cards.latest_decisions(settings), NIGHT.isoformat())
+    path = decisions.write_decisions(settings, decisions.latest_decisions(settings), NIGHT.isoformat())
     decided = json.loads(path.read_text())["decisions"]
     assert [(d["use_case"], d["version"], d["promoted"]) for d in decided] == [("early_identification", "v0002", True),
                                                                               ("reoffending", "v0001", False)]

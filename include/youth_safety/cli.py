@@ -385,7 +385,8 @@ def _rate(value: float | None) -> str:
 @app.command()
 def train(seed: int = typer.Option(42, help="Random seed: the same seed and data give the same models.")) -> None:
     """Train both predictive models, gate them, write their model cards and print what was promoted and why."""
-    from youth_safety.prediction.card import latest_decisions, write_cards, write_decisions
+    from youth_safety.prediction.card import write_cards
+    from youth_safety.prediction.decisions import latest_decisions, write_decisions
     from youth_safety.prediction.training import train_all
 
     settings = Settings.from_env()
