@@ -6,6 +6,8 @@ import html
 from pathlib import Path
 from string import Template
 
+from youth_safety.report_style import BASE_CSS
+
 TEMPLATE_PATH = Path(__file__).with_name("report_template.html")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BADGE_CLASSES = {"loaded": "ok", "pass": "ok", "on time": "ok", "rejected": "bad", "fail": "bad", "late": "bad",
@@ -67,7 +69,7 @@ def section(title: str, how_to_read: str, *parts: Html) -> Html:
 def page(title: str, subtitle: str, sections: list[Html]) -> str:
     """The whole document, stylesheet inline."""
     return Template(TEMPLATE_PATH.read_text()).substitute(
-        title=text(title), subtitle=text(subtitle), body="".join(sections))
+        base_css=BASE_CSS, title=text(title), subtitle=text(subtitle), body="".join(sections))
 
 
 def tiles(items: list[tuple[str, int, bool]]) -> Html:

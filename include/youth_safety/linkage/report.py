@@ -16,6 +16,7 @@ from youth_safety.linkage import registry
 from youth_safety.linkage.charts import model_charts
 from youth_safety.linkage.quality import LinkageQuality
 from youth_safety.linkage.run import KEEP_LOW, LinkageRun
+from youth_safety.report_style import BASE_CSS
 
 TEMPLATE_PATH = Path(__file__).with_name("report_template.html")
 MEASURE_HEADERS = ["precision", "recall", "F1", "true pairs", "linked pairs", "correctly linked pairs"]
@@ -103,6 +104,7 @@ def write_report(home: Path, quality: LinkageQuality | None, run: LinkageRun) ->
         sections.append(_quality(quality))
     sections.append(_model(home, run))
     body = Template(TEMPLATE_PATH.read_text()).substitute(
+        base_css=BASE_CSS,
         title=text(f"Record linkage report, night of {run.night:%d %B %Y}"),
         subtitle=text(f"Model {run.model_version}; no names, dates of birth, postcodes or record keys appear here."),
         body="".join(sections))

@@ -31,6 +31,7 @@ from youth_safety.prediction.evaluation import FAIRNESS_METRICS, RATIO_NAMES
 from youth_safety.prediction.registry import use_case_dir
 from youth_safety.prediction.reliability_chart import reliability_svg
 from youth_safety.prediction.use_cases import USE_CASES, UseCase, get_use_case
+from youth_safety.report_style import BASE_CSS
 
 TEMPLATE = "card_template.html"
 METRICS = (  # (key in evaluation.evaluate_scores, name, higher is better, digits)
@@ -258,6 +259,7 @@ def render_card(metadata: Mapping[str, Any], outcomes: Mapping[str, int] | None 
              ("who is scored", metadata.get("cohort") or defined.cohort_text),
              ("outcome predicted", metadata.get("outcome") or defined.outcome_text)]
     body = _environment().get_template(TEMPLATE).render(
+        base_css=BASE_CSS,
         title=f"Model card: {metadata.get('title') or defined.title}, {version}",
         subtitle=("Promoted: scores the nightly review list." if gate["promoted"] else "Not promoted: scores no one.")
         + " Aggregate figures only; no child can be identified from this page.",
