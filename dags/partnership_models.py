@@ -19,10 +19,12 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import CronTriggerTimetable, dag, task
 
+from youth_safety.airflow_env import task_defaults
 from youth_safety.config import TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
 
 
 @dag(
+    default_args=task_defaults(),
     dag_id="partnership_models",
     schedule=CronTriggerTimetable("0 5 * * 0", timezone=TIMEZONE),
     start_date=pendulum.datetime(2024, 1, 1, tz=TIMEZONE),

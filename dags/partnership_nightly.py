@@ -31,7 +31,7 @@ import pendulum
 from airflow.sdk import CronTriggerTimetable, TriggerRule, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from youth_safety.airflow_env import logical_night
+from youth_safety.airflow_env import logical_night, task_defaults
 from youth_safety.config import SOURCES, TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
 
 
@@ -43,6 +43,7 @@ def _secret(name: str) -> str | None:
 
 
 @dag(
+    default_args=task_defaults(),
     dag_id="partnership_nightly",
     schedule=CronTriggerTimetable("0 2 * * *", timezone=TIMEZONE),
     start_date=pendulum.datetime(2024, 1, 1, tz=TIMEZONE),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from datetime import date, timedelta
 
@@ -11,6 +12,7 @@ from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import CronTriggerTimetable
 
 from youth_safety.airflow_env import DAGS_DIR
+from youth_safety.alerts import alert_on_failure
 from youth_safety.config import SOURCES, TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
 from youth_safety.contracts import get_contract
 from youth_safety.summary import raw_row_counts, read_summary
@@ -35,6 +37,10 @@ def test_dag_folder_imports_cleanly_with_the_schedule_and_pool():
     assert dag.get_task("summarise").upstream_task_ids == {"score"}
     assert dag.get_task("gates_passed").upstream_task_ids == {"link", "dbt_build", "score", "summarise"}
     assert sorted(t.task_id for t in dag.tasks if not t.downstream_task_ids) == ["gates_passed", "report"]
+    for each in bag.dags.values():  # transient errors retried with back-off; a task failing for good alerts
+        for t in each.tasks:
+            callbacks = t.on_failure_callback if isinstance(t.on_failure_callback, list) else [t.on_failure_callback]
+            assert t.retries == 2 and t.retry_exponential_backoff and alert_on_failure in callbacks, t.task_id
 
 
 def test_weekly_models_dag_trains_on_sunday_mornings_then_writes_cards_and_reports_decisions():
@@ -162,6 +168,10 @@ def test_a_rejected_file_holds_back_its_source_and_fails_the_run_while_others_go
     summary = read_summary(airflow_settings, NEXT)  # dbt and the summary ran for the sources that went ahead
     assert {s.source: s.status for s in summary.loads}["police"] == "held"
     assert {s.source: s.status for s in summary.loads}["health"] == "published"
+    alerts = [json.loads(line) for line in (airflow_settings.reports_dir / "alerts" / "alerts.jsonl").read_text().splitlines()]
+    failed = {(a["night"], a["task"]) for a in alerts}  # the failure callback named the night and the tasks
+    assert {(NEXT.isoformat(), "load"), (NEXT.isoformat(), "gates_passed")} <= failed, alerts
+    assert any("FILE-COLUMNS" in a["reason"] for a in alerts)
 
 
 def test_reports_exist_and_hold_no_identifier(airflow_settings, first_run):

@@ -51,9 +51,26 @@ def run_airflow(settings: Settings, args: list[str], log_path: Path) -> subproce
 
 def logical_night() -> date:
     """Inside a task: the night its run is for, the run's logical date (or, without one, run_after) in London."""
-    import pendulum
     from airflow.sdk import get_current_context
 
-    context = get_current_context()
-    moment = context["logical_date"] or context["dag_run"].run_after
+    return night_of(get_current_context())
+
+
+def night_of(context) -> date:
+    """The night a task context's run is for: its logical date (or, without one, run_after) in London."""
+    import pendulum
+
+    moment = context.get("logical_date") or context["dag_run"].run_after
     return pendulum.instance(moment).in_timezone(TIMEZONE).date()
+
+
+def task_defaults() -> dict:
+    """default_args of every partnership DAG: retries with exponential back-off for transient errors
+    (data-quality failures raise AirflowFailException, which Airflow never retries) and an alert when a
+    task fails for good (youth_safety.alerts)."""
+    from datetime import timedelta
+
+    from youth_safety.alerts import alert_on_failure
+
+    return {"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True,
+            "max_retry_delay": timedelta(minutes=10), "on_failure_callback": alert_on_failure}
