@@ -115,6 +115,8 @@ class PredictionConfig:
     reliability_bins: int = 10
     # fairness at one operating point: the top `operating_point_top_k` per snapshot date
     operating_point_top_k: int = 100
+    # the nightly review list's bands by rank: the top 50 "high", the next 150 "medium", the rest "low"
+    review_bands: tuple[tuple[str, int], ...] = (("high", 50), ("medium", 150))
     # promotion gate: every fairness ratio (TPR, FPR, precision) to the reference group within
     # these bounds, for groups with at least `fairness_min_group_rows` held-out rows and at least
     # `fairness_min_denominator` in the metric's denominator (positives for TPR, negatives for

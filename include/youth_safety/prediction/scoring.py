@@ -22,12 +22,12 @@ from typing import Any, Protocol
 import duckdb
 import pandas as pd
 
-from youth_safety.config import Settings
+from youth_safety.config import PredictionConfig, Settings
+from youth_safety.prediction.use_cases import USE_CASES
 
 log = logging.getLogger(__name__)
 
-USE_CASES = ("early_identification", "reoffending")
-BANDS: tuple[tuple[str, int], ...] = (("high", 50), ("medium", 150))  # then "low" for everyone else
+BANDS: tuple[tuple[str, int], ...] = PredictionConfig().review_bands  # then "low" for everyone else
 LOW_BAND = "low"
 TOP_REASONS = 3
 NO_FACTOR = "no single factor stands out: review the whole record"
