@@ -13,7 +13,7 @@ from airflow.sdk import CronTriggerTimetable
 
 from youth_safety.airflow_env import DAGS_DIR
 from youth_safety.alerts import alert_on_failure
-from youth_safety.config import SOURCES, TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
+from youth_safety.config import ARRIVAL_POLL_SECONDS, SOURCES, TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
 from youth_safety.contracts import get_contract
 from youth_safety.summary import raw_row_counts, read_summary
 from youth_safety.warehouse import connect
@@ -30,12 +30,18 @@ def test_dag_folder_imports_cleanly_with_the_schedule_and_pool():
     assert dag.timetable == CronTriggerTimetable("0 2 * * *", timezone=TIMEZONE)
     assert dag.timezone.name == TIMEZONE
     assert (dag.catchup, dag.max_active_runs) == (False, 1)
-    writers = dict.fromkeys(("load", "link", "dbt_build", "score", "summarise", "report"), WAREHOUSE_WRITER_POOL)
-    assert {t.task_id: t.pool for t in dag.tasks} == writers | {"gates_passed": "default_pool"}
-    assert {t.task_id: t.trigger_rule for t in dag.tasks if t.trigger_rule == "all_done"}.keys() == {"link", "dbt_build", "score", "summarise", "report"}
+    writers = dict.fromkeys(("prepare", "load", "link", "dbt_build", "score", "summarise", "publish", "report"), WAREHOUSE_WRITER_POOL)
+    assert {t.task_id: t.pool for t in dag.tasks} == writers | {"wait_for_files": "default_pool", "gates_passed": "default_pool"}
+    assert {t.task_id for t in dag.tasks if t.trigger_rule == "all_done"} == {"prepare", "link", "dbt_build", "score", "summarise", "report"}
+    waits = dag.get_task("wait_for_files")
+    assert (waits.mode, waits.poke_interval) == ("reschedule", ARRIVAL_POLL_SECONDS)  # frees its worker between checks
+    assert dag.get_task("prepare").upstream_task_ids == {"wait_for_files"}
+    assert dag.get_task("load").upstream_task_ids == {"wait_for_files", "prepare"}
     assert dag.get_task("score").upstream_task_ids == {"dbt_build"}
     assert dag.get_task("summarise").upstream_task_ids == {"score"}
-    assert dag.get_task("gates_passed").upstream_task_ids == {"link", "dbt_build", "score", "summarise"}
+    publish = dag.get_task("publish")  # all_success: only a whole build is published
+    assert (publish.trigger_rule, publish.upstream_task_ids) == ("all_success", {"prepare", "link", "dbt_build", "score", "summarise"})
+    assert dag.get_task("gates_passed").upstream_task_ids == {"link", "dbt_build", "score", "summarise", "publish"}
     assert sorted(t.task_id for t in dag.tasks if not t.downstream_task_ids) == ["gates_passed", "report"]
     for each in bag.dags.values():  # transient errors retried with back-off; a task failing for good alerts
         for t in each.tasks:

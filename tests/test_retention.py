@@ -205,7 +205,8 @@ def test_the_retention_dag_parses_with_its_schedule_and_pool():
     bag = DagBag(dag_folder=DAGS_DIR, known_pools={"default_pool", WAREHOUSE_WRITER_POOL})
     assert bag.import_errors == {} and bag.dag_warnings == set()
     dag = bag.dags["partnership_retention"]
-    assert dag.timetable == CronTriggerTimetable("0 4 * * *", timezone=TIMEZONE)
+    assert dag.timetable == CronTriggerTimetable("30 6 * * *", timezone=TIMEZONE)
     assert (dag.catchup, dag.max_active_runs) == (False, 1)
-    assert {t.task_id: t.pool for t in dag.tasks} == {"purge": WAREHOUSE_WRITER_POOL, "dbt_build": WAREHOUSE_WRITER_POOL}
-    assert dag.get_task("purge").downstream_task_ids == {"dbt_build"}
+    assert {t.task_id: t.pool for t in dag.tasks} == dict.fromkeys(("prepare", "purge", "dbt_build", "publish"), WAREHOUSE_WRITER_POOL)
+    chain = [dag.get_task(t).downstream_task_ids for t in ("prepare", "purge", "dbt_build", "publish")]
+    assert chain == [{"purge"}, {"dbt_build"}, {"publish"}, set()]  # purged and rebuilt in the working copy, then published

@@ -64,6 +64,21 @@ def night_of(context) -> date:
     return pendulum.instance(moment).in_timezone(TIMEZONE).date()
 
 
+def build_owner(context) -> str:
+    """Who holds the warehouse's working copy during a DAG run (``youth_safety.publish``): ``<dag_id>/<run_id>``."""
+    return f"{context['dag_run'].dag_id}/{context['run_id']}"
+
+
+def build_settings() -> Settings:
+    """Inside a task of a build (nightly, retention): settings whose warehouse is this run's working copy,
+    refused when the run does not hold it (its prepare step failed, or another build took over)."""
+    from airflow.sdk import get_current_context
+
+    from youth_safety.publish import working_settings
+
+    return working_settings(Settings.from_env(), build_owner(get_current_context()))
+
+
 def task_defaults() -> dict:
     """default_args of every partnership DAG: retries with exponential back-off for transient errors
     (data-quality failures raise AirflowFailException, which Airflow never retries) and an alert when a

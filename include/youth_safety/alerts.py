@@ -22,16 +22,17 @@ WEBHOOK_ENV = "YOUTH_SAFETY_ALERT_WEBHOOK"
 REASON_CHARS = 500
 
 
-def alert_record(dag_id: str, task_id: str, night: str, reason: str) -> dict:
-    """The alert as written and sent: when, which DAG, night and task, and the first line of the reason."""
+def alert_record(dag_id: str, task_id: str, night: str, reason: str, kind: str = "failed") -> dict:
+    """The alert as written and sent: when, which DAG, night and task, what happened (``failed``, or ``late`` for
+    a source whose files missed the cut-off) and the first line of the reason."""
     first_line = (reason.strip().splitlines() or ["no reason given"])[0][:REASON_CHARS]
     return {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "dag": dag_id, "night": night,
-            "task": task_id, "reason": first_line}
+            "task": task_id, "kind": kind, "reason": first_line}
 
 
 def send_alert(settings: Settings, alert: dict) -> None:
     """Log the alert, append it to reports/alerts/alerts.jsonl and post it to the webhook if one is configured."""
-    log.error("ALERT %s night %s: task %s failed: %s", alert["dag"], alert["night"], alert["task"], alert["reason"])
+    log.error("ALERT %s night %s: task %s %s: %s", alert["dag"], alert["night"], alert["task"], alert["kind"], alert["reason"])
     folder = settings.reports_dir / "alerts"
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "alerts.jsonl", "a", encoding="utf-8") as fh:

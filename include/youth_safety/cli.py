@@ -212,6 +212,8 @@ def _show_summary(settings: Settings, night: date) -> None:
                         "its marts keep the last good data", fg=typer.colors.RED)
     for source in found.missing_sources:
         typer.secho(f"{source}: no result recorded (its load failed)", fg=typer.colors.RED)
+    for source, missing in found.late_sources.items():
+        typer.secho(f"{source}: late at the cut-off, missing {', '.join(missing)} (loads when it lands)", fg=typer.colors.YELLOW)
     _show_linkage(settings, night)
 
 

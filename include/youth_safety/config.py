@@ -7,7 +7,8 @@ Runtime data sits under one home, ``./var`` by default, overridable with
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -21,13 +22,23 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SOURCES = ("education", "social_care", "yos", "police", "health")
 TIMEZONE = "Europe/London"
 WAREHOUSE_WRITER_POOL = "warehouse_writer"
+# the nightly run (02:00) waits for each source's files of the night until this London time on the
+# night's day, checking every ARRIVAL_POLL_SECONDS; then it goes on and reports what is missing as late
+ARRIVAL_CUTOFF = time(5, 0)
+ARRIVAL_POLL_SECONDS = 300
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Paths under the data home."""
+    """Paths under the data home.
+
+    ``building``: inside a build (the nightly run, a purge, an erasure) the warehouse is the
+    working copy that ``youth_safety.publish`` swaps in when the build is done; everywhere
+    else it is the published file analysts read.
+    """
 
     home: Path
+    building: bool = False
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -38,9 +49,32 @@ class Settings:
     def landing_dir(self) -> Path:
         return self.home / "landing"
 
+    def in_build(self) -> "Settings":
+        """These settings inside a build: the warehouse is the working copy."""
+        return replace(self, building=True)
+
     @property
     def warehouse_path(self) -> Path:
+        """The warehouse this process reads and writes: the working copy in a build, else the published file."""
+        return self.working_warehouse_path if self.building else self.published_warehouse_path
+
+    @property
+    def published_warehouse_path(self) -> Path:
+        """What analysts open read-only; replaced whole by ``youth_safety.publish``, never written in place by a build."""
         return self.home / "warehouse" / "partnership.duckdb"
+
+    @property
+    def working_warehouse_path(self) -> Path:
+        return self.home / "warehouse" / "work" / "partnership.duckdb"
+
+    @property
+    def previous_warehouse_path(self) -> Path:
+        """The version published before the current one (``youth-safety rollback`` swaps them)."""
+        return self.home / "warehouse" / "previous" / "partnership.duckdb"
+
+    @property
+    def publish_log_path(self) -> Path:
+        return self.home / "warehouse" / "publish_log.jsonl"
 
     @property
     def archive_dir(self) -> Path:

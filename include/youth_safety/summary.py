@@ -16,6 +16,7 @@ import duckdb
 from youth_safety.config import SOURCES, Settings
 from youth_safety.contracts import contracts_for
 from youth_safety.ingest import SourceLoad
+from youth_safety.ingest.arrival import late_sources
 from youth_safety.warehouse import connect, ensure_schema, raw_table
 
 LOAD_FIELDS = [f.name for f in fields(SourceLoad)]
@@ -29,6 +30,7 @@ class RunSummary:
     loads: tuple[SourceLoad, ...]
     raw_rows: dict[str, int]
     missing_sources: tuple[str, ...]  # sources whose load did not record a result (the task failed)
+    late_sources: dict[str, list[str]]  # sources whose files for the night missed the cut-off: their missing extracts
 
     def as_dict(self) -> dict:
         return {
@@ -37,6 +39,7 @@ class RunSummary:
             "recorded_at": self.recorded_at.isoformat(),
             "sources": [asdict(load) | {"raw_rows_total": self.raw_rows[load.source]} for load in self.loads],
             "sources_without_result": list(self.missing_sources),
+            "late_sources": self.late_sources,
         }
 
 
@@ -67,6 +70,7 @@ def _read(con: duckdb.DuckDBPyConnection, night: date, run_id: str | None) -> Ru
         night=night, run_id=rows[0][-2], recorded_at=max(row[-1] for row in rows), loads=loads,
         raw_rows={row[0]: row[len(LOAD_FIELDS)] for row in rows},
         missing_sources=tuple(s for s in SOURCES if s not in {load.source for load in loads}),
+        late_sources=late_sources(con, night, rows[0][-2]),
     )
 
 

@@ -102,6 +102,18 @@ create table if not exists audit.run_summaries (
 )
 """
 
+ARRIVALS_DDL = """
+create table if not exists audit.source_arrivals (
+    night date not null,
+    run_id varchar not null,
+    source varchar not null,
+    status varchar not null,               -- arrived | late (extracts still missing at the cut-off)
+    missing_extracts varchar[] not null,
+    cutoff timestamptz not null,
+    checked_at timestamptz not null,
+    primary key (night, run_id, source)
+)"""
+
 
 LINKAGE_DDL = (
     "create schema if not exists linkage",
@@ -165,7 +177,7 @@ def ensure_linkage_schema(con: duckdb.DuckDBPyConnection) -> None:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw layer, the audit tables and the linkage tables when missing (idempotent)."""
     con.execute("create schema if not exists audit")
-    for ddl in (FILE_LOADS_DDL, QUARANTINE_DDL, EXCLUSIONS_DDL, WARNINGS_DDL, RUN_SUMMARY_DDL):
+    for ddl in (FILE_LOADS_DDL, QUARANTINE_DDL, EXCLUSIONS_DDL, WARNINGS_DDL, RUN_SUMMARY_DDL, ARRIVALS_DDL):
         con.execute(ddl)
     ensure_linkage_schema(con)
     for contract in all_contracts():
