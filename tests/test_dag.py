@@ -14,7 +14,8 @@ from airflow.sdk import CronTriggerTimetable
 from youth_safety.airflow_env import DAGS_DIR
 from youth_safety.alerts import alert_on_failure
 from youth_safety.config import ARRIVAL_POLL_SECONDS, SOURCES, TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
-from youth_safety.contracts import get_contract
+from youth_safety.checksums import table_checksums
+from youth_safety.contracts import contracts_for, get_contract
 from youth_safety.summary import raw_row_counts, read_summary
 from youth_safety.warehouse import connect
 
@@ -34,7 +35,7 @@ def test_dag_folder_imports_cleanly_with_the_schedule_and_pool():
     assert {t.task_id: t.pool for t in dag.tasks} == writers | {"wait_for_files": "default_pool", "gates_passed": "default_pool"}
     assert {t.task_id for t in dag.tasks if t.trigger_rule == "all_done"} == {"prepare", "link", "dbt_build", "score", "summarise", "report"}
     waits = dag.get_task("wait_for_files")
-    assert (waits.mode, waits.poke_interval) == ("reschedule", ARRIVAL_POLL_SECONDS)  # frees its worker between checks
+    assert (waits.partial_kwargs["mode"], waits.partial_kwargs["poke_interval"]) == ("reschedule", ARRIVAL_POLL_SECONDS)  # frees its worker between checks
     assert dag.get_task("prepare").upstream_task_ids == {"wait_for_files"}
     assert dag.get_task("load").upstream_task_ids == {"wait_for_files", "prepare"}
     assert dag.get_task("score").upstream_task_ids == {"dbt_build"}
@@ -145,10 +146,12 @@ def test_planted_mess_is_quarantined_under_the_right_rules(airflow_settings, fir
 
 
 def test_second_run_of_the_same_night_adds_nothing(airflow_settings, generated, first_run, cli):
-    before = raw_rows(airflow_settings)
+    before, marts = raw_rows(airflow_settings), table_checksums(airflow_settings.published_warehouse_path)
     done = cli("nightly", "--date", END.isoformat())
     assert done.returncode == 0, done.stdout + done.stderr
     assert raw_rows(airflow_settings) == before
+    assert table_checksums(airflow_settings.published_warehouse_path) == marts  # every mart's contents, by checksum
+    assert len(marts) > 20 and marts["marts.fct_person_events"][0] > 0
     summary = read_summary(airflow_settings, END)
     assert [s.files_loaded for s in summary.loads] == [0] * len(SOURCES)
     assert sum(s.files_skipped for s in summary.loads) == generated.files
@@ -178,6 +181,13 @@ def test_a_rejected_file_holds_back_its_source_and_fails_the_run_while_others_go
     failed = {(a["night"], a["task"]) for a in alerts}  # the failure callback named the night and the tasks
     assert {(NEXT.isoformat(), "load"), (NEXT.isoformat(), "gates_passed")} <= failed, alerts
     assert any("FILE-COLUMNS" in a["reason"] for a in alerts)
+    # past the cut-off, sources without every file of the night are reported late (the run went on without waiting)
+    assert summary.late_sources == {"education": [c.extract for c in contracts_for("education")],
+                                    "social_care": [c.extract for c in contracts_for("social_care")],
+                                    "yos": [c.extract for c in contracts_for("yos")],
+                                    "police": ["arrests", "involvements", "missing_reports"]}
+    assert {a["task"] for a in alerts if a["kind"] == "late" and a["night"] == NEXT.isoformat()} == {
+        f"wait_for_files[{source}]" for source in summary.late_sources}
 
 
 def test_reports_exist_and_hold_no_identifier(airflow_settings, first_run):

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from youth_safety.config import REPO_ROOT, TIMEZONE, Settings
+from youth_safety.config import REPO_ROOT, TASK_RETRY_DELAY_SECONDS, TIMEZONE, Settings
 
 DAGS_DIR = REPO_ROOT / "dags"
 
@@ -73,19 +73,23 @@ def build_settings() -> Settings:
     """Inside a task of a build (nightly, retention): settings whose warehouse is this run's working copy,
     refused when the run does not hold it (its prepare step failed, or another build took over)."""
     from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowFailException
 
-    from youth_safety.publish import working_settings
+    from youth_safety.publish import PublishError, working_settings
 
-    return working_settings(Settings.from_env(), build_owner(get_current_context()))
+    try:
+        return working_settings(Settings.from_env(), build_owner(get_current_context()))
+    except PublishError as refused:
+        raise AirflowFailException(str(refused)) from None  # waiting will not mend it: not retried
 
 
 def task_defaults() -> dict:
-    """default_args of every partnership DAG: retries with exponential back-off for transient errors
+    """default_args of every partnership DAG: retries with exponential back-off (from TASK_RETRY_DELAY_SECONDS) for transient errors
     (data-quality failures raise AirflowFailException, which Airflow never retries) and an alert when a
     task fails for good (youth_safety.alerts)."""
     from datetime import timedelta
 
     from youth_safety.alerts import alert_on_failure
 
-    return {"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True,
+    return {"retries": 2, "retry_delay": timedelta(seconds=TASK_RETRY_DELAY_SECONDS), "retry_exponential_backoff": True,
             "max_retry_delay": timedelta(minutes=10), "on_failure_callback": alert_on_failure}

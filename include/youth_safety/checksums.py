@@ -10,11 +10,11 @@ from pathlib import Path
 
 import duckdb
 
-# what analysts read and what the build derives: the dbt layers, person keys, the review list
-BUILT_SCHEMAS = ("staging", "intermediate", "marts", "published", "linkage", "prediction")
+# what analysts read: the person-level and KPI marts and the disclosure-controlled published layer
+MART_SCHEMAS = ("marts", "published")
 
 
-def table_checksums(path: Path, schemas: tuple[str, ...] = BUILT_SCHEMAS) -> dict[str, tuple[int, int]]:
+def table_checksums(path: Path, schemas: tuple[str, ...] = MART_SCHEMAS) -> dict[str, tuple[int, int]]:
     """``schema.table`` → (rows, order-independent content hash) for every base table in the schemas."""
     con = duckdb.connect(str(path), read_only=True)
     try:

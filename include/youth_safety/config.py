@@ -26,6 +26,8 @@ WAREHOUSE_WRITER_POOL = "warehouse_writer"
 # night's day, checking every ARRIVAL_POLL_SECONDS; then it goes on and reports what is missing as late
 ARRIVAL_CUTOFF = time(5, 0)
 ARRIVAL_POLL_SECONDS = 300
+# first retry delay of a failed task (doubling, at most 10 minutes); tests shorten it
+TASK_RETRY_DELAY_SECONDS = float(os.environ.get("YOUTH_SAFETY_RETRY_DELAY_SECONDS", "30"))
 
 
 @dataclass(frozen=True)

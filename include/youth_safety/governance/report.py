@@ -56,6 +56,9 @@ QUERIES = {
         select source, extract, max(extract_night) filter (where status = 'loaded') as latest,
             list(distinct status order by status) filter (where run_night = $night) as tonight
         from audit.file_loads where run_night <= $night group by all""",
+    "arrivals": """
+        select source, status, missing_extracts from audit.source_arrivals where night = $night
+        qualify row_number() over (partition by source order by checked_at desc) = 1""",
     "trend": f"""
         select source, run_night, sum(rows_received) as received, sum(rows_loaded) as loaded,
             sum(rows_quarantined) as quarantined, sum(rows_excluded) as excluded
@@ -265,8 +268,19 @@ def _columns_section(files: list[dict]) -> Html:
     )
 
 
+def _arrival_badge(source: str, arrivals: dict[str, dict], sent: set[str]) -> Html:
+    """On time, or late with the extracts still missing at the cut-off (audit.source_arrivals, written by the nightly run)."""
+    if source in arrivals:
+        found = arrivals[source]
+        if found["status"] == "arrived":
+            return badge("on time")
+        return Html(badge("late") + text(" missing: " + ", ".join(found["missing_extracts"])))
+    return badge("on time" if source in sent else "late")
+
+
 def _freshness_section(audit: dict[str, list[dict]], night: date) -> Html:
     found = {(r["source"], r["extract"]): r for r in audit["freshness"]}
+    arrivals = {r["source"]: r for r in audit["arrivals"]}
     arrived = {f["source"] for f in audit["files"]}
     rows, seen = [], set()
     for contract in all_contracts():
@@ -276,7 +290,7 @@ def _freshness_section(audit: dict[str, list[dict]], night: date) -> Html:
         seen.add(contract.source)
         rows.append([
             contract.source if first else "",
-            badge("on time" if contract.source in arrived else "late") if first else "",
+            _arrival_badge(contract.source, arrivals, arrived) if first else "",
             contract.extract,
             latest or "never loaded",
             (night - latest).days if latest else "",
@@ -285,7 +299,8 @@ def _freshness_section(audit: dict[str, list[dict]], night: date) -> Html:
     return section(
         "Freshness",
         "For each extract, the latest night whose file was loaded and how many days old that is tonight. A source "
-        "is late when it sent no file at all tonight. Delta extracts may skip nights with nothing new.",
+        "is late when some of tonight's files had not arrived by the run's cut-off (they load on the night they land), "
+        "or, for a run without a cut-off, when it sent no file at all tonight.",
         table(["Source", "Tonight", "Extract", "Latest extract night loaded", "Age (days)", "Files tonight"], rows),
     )
 

@@ -62,7 +62,7 @@ def check_arrival(settings: Settings, source: str, night: date, cutoff: datetime
 
 def record_arrival(con: duckdb.DuckDBPyConnection, arrival: Arrival, run_id: str) -> None:
     """Keep the arrival in audit.source_arrivals (a re-run of the task replaces its line)."""
-    con.execute("insert or replace into audit.source_arrivals values (?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("insert or replace into audit.source_arrivals values (?, ?, ?, ?, ?, ?, ?)",
                 [arrival.night, run_id, arrival.source, arrival.status, arrival.missing_extracts,
                  arrival.cutoff, arrival.checked_at])
 
