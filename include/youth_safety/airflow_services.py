@@ -9,6 +9,7 @@ admin user, whose password is made per start.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -123,7 +124,8 @@ class AirflowServices:
         """Where each service logs, for failure messages."""
         return "\n".join(f"{name}: {self.log_path(name)}" for name in SERVICES)
 
-    def env(self) -> dict[str, str]:
+    def _env(self) -> dict[str, str]:
+        """The services' environment; writes the simple auth manager's passwords file (owner-only)."""
         home = self.settings.airflow_home
         passwords = home / "simple_auth_manager_passwords.json"
         passwords.parent.mkdir(parents=True, exist_ok=True)
@@ -133,6 +135,7 @@ class AirflowServices:
             **os.environ,
             **airflow_env(self.settings),
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
@@ -144,10 +147,10 @@ class AirflowServices:
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
         }
 
-    def start(self, timeout: float = 180) -> None:
+    def start(self, timeout: float = 300) -> None:
         """Start every service in one new process group and wait until the API reports them healthy."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        env = self.env()
+        env = self._env()
         group = 0
         for name, args in SERVICES.items():
             with open(self.log_path(name), "a") as log:
@@ -187,46 +190,45 @@ class AirflowServices:
             time.sleep(2)
         raise TimeoutError(f"{dag_id} not parsed after {timeout:.0f} s; dag-processor log: {self.log_path('dag-processor')}")
 
-    def _remember_tree(self) -> list[psutil.Process]:
-        """Every live process of the services (task processes run in groups of their own), remembered for alive()."""
+    @property
+    def _group(self) -> int:
+        return next(iter(self.processes.values())).pid
+
+    def alive(self) -> list[psutil.Process]:
+        """The services' processes still running: their group, and every process they started (task processes
+        run in groups of their own); zombies count as gone."""
+        if not self.processes:
+            return []
         for process in self.processes.values():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 root = psutil.Process(process.pid)
                 for each in (root, *root.children(recursive=True)):
                     self._seen.setdefault(each.pid, each)
-            except psutil.NoSuchProcess:
-                pass
-        return self.alive()
-
-    def alive(self) -> list[psutil.Process]:
-        """Processes of the services still running (zombies count as gone)."""
+        for each in psutil.process_iter():
+            with contextlib.suppress(ProcessLookupError):
+                if os.getpgid(each.pid) == self._group:
+                    self._seen.setdefault(each.pid, each)
         running = []
         for process in self._seen.values():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
                     running.append(process)
-            except psutil.NoSuchProcess:
-                pass
         return running
 
-    def _signal(self, signum: int) -> None:
-        """Signal the services' process group and every process of theirs still running."""
-        sends = [(os.killpg, next(iter(self.processes.values())).pid), *((os.kill, p.pid) for p in self._remember_tree())]
-        for send, pid in sends:
-            try:
-                send(pid, signum)
-            except (ProcessLookupError, PermissionError):
-                pass
-
     def stop(self, grace: float = 30) -> None:
-        """SIGTERM the services' group and every process they started; SIGKILL what is left after ``grace`` seconds."""
+        """SIGTERM the services' process group; after ``grace`` seconds SIGKILL it and every process of theirs left."""
         if not self.processes:
             return
-        self._signal(signal.SIGTERM)
+        self.alive()  # remembers the whole tree before parents exit and orphan their children
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._group, signal.SIGTERM)
         psutil.wait_procs(self.alive(), timeout=grace)
-        if self.alive():
-            self._signal(signal.SIGKILL)
-            psutil.wait_procs(self.alive(), timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._group, signal.SIGKILL)
+        for process in self.alive():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        psutil.wait_procs(self.alive(), timeout=10)
         for process in self.processes.values():
             process.wait(timeout=10)
 
