@@ -15,6 +15,7 @@ import pytest
 from youth_safety.airflow_env import airflow_env
 from youth_safety.airflow_services import AirflowServices, tail
 from youth_safety.config import SOURCES, TIMEZONE, Settings
+from youth_safety.publish import history
 
 CLI = Path(sys.executable).parent / "youth-safety"
 DAG_ID = "partnership_nightly"
@@ -69,6 +70,7 @@ def test_the_scheduler_runs_a_night_triggered_through_the_rest_api_and_publishes
     with duckdb.connect(str(home.warehouse_path), read_only=True) as con:
         summary = dict(con.execute("select source, status from audit.run_summaries where night = ? and run_id = ?",
                                    [NIGHT, run_id]).fetchall())
-        people = con.execute("select count(*) from marts.dim_person").fetchone()[0]
+        people = con.execute("select count(*) from marts.dim_person").fetchall()[0][0]
     assert summary == dict.fromkeys(SOURCES, "published")
     assert people > 0
+    assert [(p.action, p.owner) for p in history(home)] == [("publish", f"{DAG_ID}/{run_id}")]  # swapped in by this run
