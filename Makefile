@@ -20,9 +20,9 @@ demo: $(VENV)/.synced
 	$(CLI) dev-key
 	$(CLI) generate --scale 1.0 --seed 42 --start 2016-04-01 --end $(TODAY)
 	$(CLI) airflow-init
-	$(CLI) nightly --date $(YESTERDAY)
+	$(CLI) run --date $(YESTERDAY)
 	$(CLI) train
-	$(CLI) nightly --date $(TODAY)
+	$(CLI) run --date $(TODAY)
 	$(CLI) scan-identifiers
 
 test: $(VENV)/.synced

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,10 @@ from youth_safety.config import Settings
 from youth_safety.contracts import Contract, Field
 from youth_safety.identifiers import make_pnc_id, make_upn
 from youth_safety.privacy.keys import ensure_development_key
+
+from nightly_fixtures import END as NIGHTLY_END
+from nightly_fixtures import START as NIGHTLY_START
+from nightly_fixtures import person_keys
 
 CLI = Path(sys.executable).parent / "youth-safety"
 SCALE1_START, SCALE1_END = date(2016, 4, 1), date(2020, 9, 30)
@@ -59,6 +63,30 @@ def airflow_settings(pytestconfig: pytest.Config, cli) -> Settings:
         done = cli(command)
         assert done.returncode == 0, done.stdout + done.stderr
     return Settings(pytestconfig.stash[HOME])
+
+
+@pytest.fixture(scope="session")
+def generated(airflow_settings):
+    """The nightly runs' borough in the session's data home (see nightly_fixtures)."""
+    from youth_safety.generator import generate
+
+    return generate(airflow_settings, scale=0.05, seed=7, start=NIGHTLY_START, end=NIGHTLY_END, nightly_days=3)
+
+
+@pytest.fixture(scope="session")
+def night_before(airflow_settings, generated, cli) -> dict[tuple[str, str, str], str]:
+    """The night before END through Airflow: go-live history and the first nightly folders; returns its person keys."""
+    done = cli("run", "--date", (NIGHTLY_END - timedelta(days=1)).isoformat())
+    assert done.returncode == 0, done.stdout + done.stderr
+    return person_keys(airflow_settings)
+
+
+@pytest.fixture(scope="session")
+def first_run(airflow_settings, generated, night_before, cli):
+    """END through Airflow, after the night before."""
+    done = cli("run", "--date", NIGHTLY_END.isoformat())
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
 
 
 SAMPLE_BY_FORMAT = {

@@ -5,9 +5,8 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 
-import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import CronTriggerTimetable
 
@@ -19,8 +18,7 @@ from youth_safety.contracts import contracts_for, get_contract
 from youth_safety.summary import raw_row_counts, read_summary
 from youth_safety.warehouse import connect
 
-START, END = date(2024, 4, 1), date(2025, 3, 31)
-NEXT = END + timedelta(days=1)
+from nightly_fixtures import END, NEXT, person_keys
 
 
 def test_dag_folder_imports_cleanly_with_the_schedule_and_pool():
@@ -77,34 +75,6 @@ def raw_rows(settings: Settings) -> Counter:
         return Counter(raw_row_counts(con))
 
 
-@pytest.fixture(scope="module")
-def generated(airflow_settings):
-    from youth_safety.generator import generate
-
-    return generate(airflow_settings, scale=0.05, seed=7, start=START, end=END, nightly_days=3)
-
-
-def person_keys(settings: Settings) -> dict[tuple[str, str, str], str]:
-    with connect(settings.warehouse_path, read_only=True) as con:
-        rows = con.execute("select source, entity, record_key, person_key from linkage.person_keys").fetchall()
-    return {(source, entity, record): person for source, entity, record, person in rows}
-
-
-@pytest.fixture(scope="module")
-def night_before(airflow_settings, generated, cli) -> dict[tuple[str, str, str], str]:
-    """The night before END: go-live history and the first nightly folders; returns its person keys."""
-    done = cli("nightly", "--date", (END - timedelta(days=1)).isoformat())
-    assert done.returncode == 0, done.stdout + done.stderr
-    return person_keys(airflow_settings)
-
-
-@pytest.fixture(scope="module")
-def first_run(airflow_settings, generated, night_before, cli):
-    done = cli("nightly", "--date", END.isoformat())
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done
-
-
 def audit_totals(settings: Settings) -> dict[str, tuple[int, int, int, int]]:
     """Per source: rows received, loaded, quarantined and excluded over every loaded file."""
     with connect(settings.warehouse_path, read_only=True) as con:
@@ -147,7 +117,7 @@ def test_planted_mess_is_quarantined_under_the_right_rules(airflow_settings, fir
 
 def test_second_run_of_the_same_night_adds_nothing(airflow_settings, generated, first_run, cli):
     before, marts = raw_rows(airflow_settings), table_checksums(airflow_settings.published_warehouse_path)
-    done = cli("nightly", "--date", END.isoformat())
+    done = cli("run", "--date", END.isoformat())
     assert done.returncode == 0, done.stdout + done.stderr
     assert raw_rows(airflow_settings) == before
     assert table_checksums(airflow_settings.published_warehouse_path) == marts  # every mart's contents, by checksum
@@ -167,7 +137,7 @@ def test_a_rejected_file_holds_back_its_source_and_fails_the_run_while_others_go
     good.write_text(",".join(referrals.columns) + "\n" + ",".join(["x"] * len(referrals.columns)) + "\n")
     before = raw_rows(airflow_settings)
 
-    done = cli("nightly", "--date", NEXT.isoformat())
+    done = cli("run", "--date", NEXT.isoformat())
     assert done.returncode == 1
     assert f"police/{NEXT}/crimes_{NEXT:%Y%m%d}.csv rejected under FILE-COLUMNS" in done.stderr
     assert raw_rows(airflow_settings) == before  # police held back; health's only row quarantined

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, datetime
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
@@ -13,12 +15,15 @@ import pendulum
 import typer
 
 from youth_safety.airflow_env import run_airflow
+from youth_safety.airflow_runs import TaskProgress
 from youth_safety.config import TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 DAG_ID = "partnership_nightly"
 TAIL_LINES = 30
+POLL_SECONDS = 1.0
+MAX_BACKFILL_NIGHTS = 400
 EXCEPTION_LINE = re.compile(r"^[\w.]+(?:Error|Exception): .*?(?=^\d{4}-\d\d-\d\dT|\Z)", re.MULTILINE | re.DOTALL)
 
 
@@ -41,15 +46,37 @@ def _errors(log_text: str) -> list[str]:
     return [e.strip() for e in found] or log_text.splitlines()[-TAIL_LINES:]
 
 
+def _airflow_problem(settings: Settings, args: list[str], log_path: Path, what: str,
+                     watch: Callable[[threading.Thread], None] | None = None) -> str | None:
+    """Run one Airflow command (with ``watch`` following it from this thread while it runs, when given);
+    on failure return the errors in its log and where the full log is, else None."""
+    start = log_path.stat().st_size if log_path.exists() else 0
+    if watch is None:
+        done = run_airflow(settings, args, log_path)
+    else:
+        finished: list = []
+        worker = threading.Thread(target=lambda: finished.append(run_airflow(settings, args, log_path)), daemon=True)
+        worker.start()
+        try:
+            watch(worker)
+        finally:
+            worker.join()
+        if not finished:
+            return f"{what}: Airflow could not be started; see {log_path}"
+        done = finished[0]
+    if done.returncode == 0:
+        return None
+    with open(log_path) as log:
+        log.seek(start)
+        errors = _errors(log.read())
+    return "\n".join([*errors, "", f"{what} failed (exit {done.returncode}); Airflow's full log: {log_path}"])
+
+
 def _airflow(settings: Settings, args: list[str], log_path: Path, what: str) -> None:
     """Run one Airflow command; on failure show the errors in its log and exit non-zero."""
-    start = log_path.stat().st_size if log_path.exists() else 0
-    done = run_airflow(settings, args, log_path)
-    if done.returncode != 0:
-        with open(log_path) as log:
-            log.seek(start)
-            errors = _errors(log.read())
-        _fail("\n".join([*errors, "", f"{what} failed (exit {done.returncode}); Airflow's full log: {log_path}"]))
+    problem = _airflow_problem(settings, args, log_path, what)
+    if problem:
+        _fail(problem)
 
 
 def _print_table(header: tuple[str, ...], rows: list[tuple]) -> None:
@@ -170,16 +197,130 @@ def airflow_init() -> None:
     typer.echo(f"Airflow ready in {settings.airflow_home} (pool {WAREHOUSE_WRITER_POOL}: 1 slot)")
 
 
-@app.command()
-def nightly(night: datetime = _night_option("Night to run (YYYY-MM-DD).")) -> None:
-    """Run the partnership_nightly DAG for one night (airflow dags test) and print its summary."""
-    settings = Settings.from_env()
+def _require_airflow(settings: Settings) -> None:
     if not (settings.airflow_home / "airflow.db").exists():
         _fail(f"Airflow is not set up in {settings.airflow_home}: run `youth-safety airflow-init` first")
-    log_path = settings.airflow_home / "logs" / f"nightly_{night:%Y-%m-%d}.log"
-    typer.echo(f"Running {DAG_ID} for night {night:%Y-%m-%d} (Airflow log: {log_path}) ...")
-    _airflow(settings, ["dags", "test", DAG_ID, f"{night:%Y-%m-%d}"], log_path, f"{DAG_ID} for {night:%Y-%m-%d}")
+
+
+def _run_night(settings: Settings, night: date, show: Callable[[TaskProgress], None]) -> str | None:
+    """Run partnership_nightly for one night through Airflow (``airflow dags test``), passing its task progress,
+    read from Airflow's metadata database, to ``show`` every POLL_SECONDS; the errors when it failed, else None."""
+    from youth_safety.airflow_runs import run_progress
+
+    launched = datetime.now(UTC)
+
+    def watch(worker: threading.Thread) -> None:
+        running = True
+        while running:  # one last look once Airflow has finished
+            running = worker.is_alive()
+            worker.join(POLL_SECONDS if running else 0)
+            found = run_progress(settings, DAG_ID, launched)
+            if found:
+                show(found)
+
+    return _airflow_problem(settings, ["dags", "test", DAG_ID, night.isoformat()], _night_log(settings, night),
+                            f"{DAG_ID} for {night}", watch)
+
+
+def _night_log(settings: Settings, night: date) -> Path:
+    return settings.airflow_home / "logs" / f"nightly_{night}.log"
+
+
+def _task_bar(night: date):
+    """A progress bar over the night's tasks (done/total) with the running ones; the total grows as mapped tasks expand."""
+    bar = typer.progressbar(length=1, label=f"{DAG_ID} {night}", show_pos=True, show_eta=False,
+                            item_show_func=lambda running: running and running[:60])
+    shown = [0]
+
+    def show(found: TaskProgress) -> None:
+        bar.length = max(found.total, 1)
+        _advance(bar, found.done - shown[0], ", ".join(found.running) or None)
+        shown[0] = max(found.done, shown[0])
+
+    return bar, show
+
+
+def _advance(bar, steps: int, item: str | None) -> None:
+    """Move a progress bar on by ``steps`` (none: only redraw) showing ``item``."""
+    bar.current_item = item
+    if steps > 0:
+        bar.update(steps)
+    else:
+        bar.render_progress()
+
+
+@app.command()
+def run(night: datetime = _night_option("Night to run (YYYY-MM-DD).")) -> None:
+    """Run the partnership_nightly DAG for one night through Airflow (airflow dags test), with its tasks' progress; print its summary."""
+    settings = Settings.from_env()
+    _require_airflow(settings)
+    typer.echo(f"Running {DAG_ID} for night {night:%Y-%m-%d} (Airflow log: {_night_log(settings, night.date())}) ...")
+    bar, show = _task_bar(night.date())
+    with bar:
+        problem = _run_night(settings, night.date(), show)
+    if problem:
+        _fail(problem)
     _show_summary(settings, night.date())
+
+
+@app.command(hidden=True)
+def nightly(night: datetime = _night_option("Night to run (YYYY-MM-DD).")) -> None:
+    """Old name of `run`."""
+    run(night)
+
+
+@app.command()
+def backfill(
+    first: datetime = typer.Option(..., "--from", formats=["%Y-%m-%d"], help="First night to run (YYYY-MM-DD)."),
+    last: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last night to run (YYYY-MM-DD), inclusive."),
+    yes: bool = typer.Option(False, "--yes", help=f"Run a range longer than {MAX_BACKFILL_NIGHTS} nights."),
+) -> None:
+    """Run partnership_nightly for each night from --from to --to in order, one at a time (as `run`); stop at the first failed night."""
+    start, end = first.date(), last.date()
+    if start > end:
+        _fail(f"backfill: --from {start} is after --to {end}; nothing run")
+    nights = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    if len(nights) > MAX_BACKFILL_NIGHTS and not yes:
+        _fail(f"backfill: {start} to {end} is {len(nights)} nights, more than {MAX_BACKFILL_NIGHTS}; "
+              "pass --yes to run them all, or a shorter range")
+    settings = Settings.from_env()
+    _require_airflow(settings)
+    typer.echo(f"Backfilling {DAG_ID}: {len(nights)} night(s), {start} to {end}, one at a time "
+               f"(Airflow logs: {settings.airflow_home / 'logs'}/nightly_<night>.log)")
+    done: list[str] = []
+    problem = None
+    with typer.progressbar(nights, label="nights", show_pos=True, item_show_func=lambda n: n and str(n)) as bar:
+        for night in bar:
+            problem = _run_night(settings, night, lambda found, night=night: _advance(bar, 0, f"{night}: {found.done}/{found.total} tasks"))
+            if problem:
+                break
+            done.append(_night_line(settings, night))
+    for line in done:
+        typer.echo(line)
+    if problem:
+        rest = f"; nights before it are done ({nights[0]} to {night - timedelta(days=1)})" if night > start else ""
+        _fail(f"{problem}\n\nbackfill stopped at night {night}, which failed{rest}. Mend it, then resume with "
+              f"`youth-safety backfill --from {night} --to {end}`")
+    typer.echo(f"Backfill done: {len(nights)} night(s), {start} to {end}")
+
+
+def _night_line(settings: Settings, night: date) -> str:
+    """One line for a night that ran: its files and rows, and what was held back or late (from the published warehouse)."""
+    from youth_safety.status import read_night
+
+    if not settings.published_warehouse_path.exists():
+        return f"{night}: done (no warehouse published)"
+    try:
+        with duckdb.connect(str(settings.published_warehouse_path), read_only=True) as con:
+            found = read_night(con, night)
+    except duckdb.Error as exc:
+        return f"{night}: done (its summary could not be read: {exc})"
+    if found.run_id is None:
+        return f"{night}: done (no run summary published)"
+    notes = ([f"held back: {', '.join(found.held_sources)}"] if found.held_sources else []) + \
+            ([f"late: {', '.join(source for source, _ in found.late_sources)}"] if found.late_sources else [])
+    return (f"{night}: {found.files_loaded:,} file(s) loaded, {found.files_held:,} held, {found.rows_loaded:,} rows loaded"
+            + (f" ({'; '.join(notes)})" if notes else ""))
 
 
 @app.command()
@@ -188,11 +329,79 @@ def summary(night: datetime = _night_option("Night whose summary to show (YYYY-M
     _show_summary(Settings.from_env(), night.date())
 
 
+@app.command()
+def status(nights: int = typer.Option(7, "--nights", min=0, help="How many of the latest nights to show.")) -> None:
+    """The last nights, each source's freshness, gate failures, late sources, publishes and alerts (published warehouse, read-only)."""
+    from youth_safety.status import StatusError, gather
+
+    settings = Settings.from_env()
+    try:
+        found = gather(settings, _today().date(), nights)
+    except StatusError as exc:
+        _fail(f"status: {exc}")
+    typer.echo(f"Published warehouse: {found.warehouse} (read-only)")
+    typer.echo(f"Build in progress: {found.build.owner} holds the working copy since {found.build.started_at}" if found.build
+               else "Build in progress: none (no working copy held)")
+    typer.echo(f"\nLast {len(found.nights)} night(s), latest run of each:")
+    for n in found.nights:
+        run_state = n.airflow_state or "-"
+        if n.run_id is None:
+            typer.secho(f"  {n.night}  Airflow {run_state:<8} no run summary published (the run failed before publishing)",
+                        fg=typer.colors.RED)
+            continue
+        problems = ([f"held back: {', '.join(n.held_sources)}"] if n.held_sources else []) + \
+                   ([f"no result: {', '.join(n.sources_without_result)}"] if n.sources_without_result else []) + \
+                   [f"{source} late, missing {', '.join(missing)}" for source, missing in n.late_sources]
+        typer.secho(f"  {n.night}  Airflow {run_state:<8} {n.files_loaded:>6,} files loaded  {n.files_held:>3,} held  "
+                    f"{n.rows_loaded:>10,} rows loaded  {n.rows_quarantined:>7,} quarantined" + (f"  ({'; '.join(problems)})" if problems else ""),
+                    fg=typer.colors.RED if problems or run_state == "failed" else None)
+    typer.echo(f"\nFreshness (latest extract night loaded; days old on {found.today}):")
+    for f in found.freshness:
+        typer.echo(f"  {f.source:<12} {str(f.latest_night or 'nothing loaded'):<14} " + ("" if f.days_old is None else f"{f.days_old:>5} day(s)"))
+    typer.echo(f"\nGate failures (files rejected on the nights shown): {len(found.gate_failures) or 'none'}")
+    for g in found.gate_failures:
+        typer.secho(f"  {g.run_night}  {g.file_name}  {g.rule}: {g.reason}", fg=typer.colors.RED)
+    typer.echo(f"\nPublishes and rollbacks (latest last): {len(found.publishes) or 'none yet'}")
+    for p in found.publishes:
+        night = f"night {found.published_nights[p.owner]}  " if p.owner in found.published_nights else ""
+        typer.echo(f"  {p.at}  {p.action:<8} {night}{p.owner}  ({p.tables} tables, {p.rows:,} rows)")
+    typer.echo(f"\nAlerts (latest last, from {settings.reports_dir / 'alerts' / 'alerts.jsonl'}): {len(found.alerts) or 'none'}")
+    for a in found.alerts:
+        typer.secho(f"  {a['at']}  {a['dag']} night {a['night']}  {a['task']} {a['kind']}: {a['reason']}",
+                    fg=typer.colors.YELLOW if a["kind"] == "late" else typer.colors.RED)
+
+
+@app.command()
+def rollback() -> None:
+    """Swap the published warehouse with the previous version (the one published before it); run it again to undo."""
+    from youth_safety.privacy.requests import current_operator
+    from youth_safety.publish import PublishError
+    from youth_safety.publish import rollback as swap_back
+    from youth_safety.status import published_night
+
+    settings = Settings.from_env()
+    try:
+        done = swap_back(settings, owner=current_operator())
+    except PublishError as exc:
+        _fail(f"rollback: {exc}")
+    except duckdb.IOException as exc:
+        _fail(f"rollback: the warehouse is in use (is something writing it?): {exc}")
+
+    def version(path: Path) -> str:
+        night = published_night(path)
+        return f"the version of night {night[0]} (run {night[1]})" if night else "a version without a run summary"
+
+    typer.echo(f"Rolled back: {settings.published_warehouse_path} is now {version(settings.published_warehouse_path)}, "
+               f"{done.tables} tables, {done.rows:,} rows")
+    typer.echo(f"Kept as the previous version: {version(settings.previous_warehouse_path)}. "
+               "Run `youth-safety rollback` again to undo; the next night's run builds on the version now published.")
+
+
 def _show_summary(settings: Settings, night: date) -> None:
     from youth_safety.summary import read_summary, summary_path
 
     if not settings.warehouse_path.exists():
-        _fail(f"No warehouse at {settings.warehouse_path}: run `youth-safety nightly` first")
+        _fail(f"No warehouse at {settings.warehouse_path}: run `youth-safety run --date D` first")
     try:
         found = read_summary(settings, night)
     except duckdb.IOException as exc:
