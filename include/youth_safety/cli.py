@@ -466,7 +466,7 @@ def report(night: datetime = _night_option("Night to report on (YYYY-MM-DD).")) 
 
     settings = Settings.from_env()
     if not settings.warehouse_path.exists():
-        _fail(f"No warehouse at {settings.warehouse_path}: run `youth-safety nightly` first")
+        _fail(f"No warehouse at {settings.warehouse_path}: run `youth-safety run` first")
     try:
         path = write_report(settings, night.date())
     except duckdb.IOException as exc:
@@ -602,7 +602,7 @@ def train(seed: int = typer.Option(42, help="Random seed: the same seed and data
 
     settings = Settings.from_env()
     if not settings.warehouse_path.exists():
-        _fail(f"No warehouse at {settings.warehouse_path}: run `youth-safety nightly` first")
+        _fail(f"No warehouse at {settings.warehouse_path}: run `youth-safety run` first")
     try:
         train_all(settings, seed=seed)
         written = write_cards(settings)
@@ -636,7 +636,7 @@ def score(night: datetime = _night_option("Night the review list is for (YYYY-MM
 
     settings = Settings.from_env()
     if not settings.warehouse_path.exists():
-        _fail(f"No warehouse at {settings.warehouse_path}: run `youth-safety nightly` first")
+        _fail(f"No warehouse at {settings.warehouse_path}: run `youth-safety run` first")
     try:
         done = score_night(settings, night.date())
     except duckdb.IOException as exc:
