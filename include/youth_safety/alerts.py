@@ -3,7 +3,10 @@
 Airflow calls ``alert_on_failure`` when a task fails for good (after its retries). It logs the
 alert, appends it to ``reports/alerts/alerts.jsonl`` for the operators' record, and, when
 ``$YOUTH_SAFETY_ALERT_WEBHOOK`` names a URL, posts it there as JSON (a chat or paging hook);
-a webhook that cannot be reached is logged, never raised, so the alert itself cannot fail the run.
+when ``$YOUTH_SAFETY_ALERT_EMAIL`` names addresses (comma-separated), it is e-mailed through the
+SMTP server ``$YOUTH_SAFETY_SMTP_HOST`` (``host`` or ``host:port``, default port 25; sender
+``$YOUTH_SAFETY_ALERT_FROM``, default ``youth-safety@localhost``). A hook or mail server that
+cannot be reached is logged, never raised, so the alert itself cannot fail the run.
 Reasons are the tasks' own messages, which name files, rows and rules, never a person.
 """
 
@@ -12,13 +15,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import smtplib
 import urllib.request
+from email.message import EmailMessage
 from datetime import datetime, timezone
 
 from youth_safety.config import Settings
 
 log = logging.getLogger(__name__)
 WEBHOOK_ENV = "YOUTH_SAFETY_ALERT_WEBHOOK"
+EMAIL_ENV, SMTP_ENV, FROM_ENV = "YOUTH_SAFETY_ALERT_EMAIL", "YOUTH_SAFETY_SMTP_HOST", "YOUTH_SAFETY_ALERT_FROM"
 REASON_CHARS = 500
 
 
@@ -44,6 +50,23 @@ def send_alert(settings: Settings, alert: dict) -> None:
             urllib.request.urlopen(request, timeout=10).close()
         except OSError as exc:
             log.error("alert webhook %s could not be reached: %s", url, exc)
+    if os.environ.get(EMAIL_ENV):
+        _email(alert, os.environ[EMAIL_ENV], os.environ.get(SMTP_ENV, "localhost"))
+
+
+def _email(alert: dict, recipients: str, server: str) -> None:
+    """Mail the alert: the subject says what failed, the body carries the whole record."""
+    message = EmailMessage()
+    message["Subject"] = f"[youth-safety] {alert['dag']} night {alert['night']}: {alert['task']} {alert['kind']}"
+    message["From"] = os.environ.get(FROM_ENV, "youth-safety@localhost")
+    message["To"] = recipients
+    message.set_content(json.dumps(alert, indent=2))
+    host, _, port = server.partition(":")
+    try:
+        with smtplib.SMTP(host, int(port or 25), timeout=10) as smtp:
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.error("alert e-mail through %s could not be sent: %s", server, exc)
 
 
 def alert_on_failure(context) -> None:
