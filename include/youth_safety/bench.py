@@ -275,14 +275,14 @@ def run_bench(scales: list[float], out_dir: Path, start: date = date(2016, 4, 1)
     end = end or date.fromisoformat(pendulum.today(TIMEZONE).to_date_string())
     report = BenchReport(machine=machine(), generation={}, nights=[])
     progress(f"Machine: {machine_line(report.machine)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"bench_{datetime.now():%Y%m%dT%H%M%S}"
     for scale in scales:
         generation, nights = bench_scale(scale, start, end, seed, keep, progress)
         report.generation[f"{scale:g}"] = generation
         report.nights += nights
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = out_dir / f"bench_{datetime.now():%Y%m%dT%H%M%S}"
-    stem.with_suffix(".json").write_text(json.dumps(report.as_dict(), indent=2) + "\n")
-    stem.with_suffix(".md").write_text(markdown(report))
+        stem.with_suffix(".json").write_text(json.dumps(report.as_dict(), indent=2) + "\n")  # after each scale: a long run keeps what it measured
+        stem.with_suffix(".md").write_text(markdown(report))
     progress(text_table(report))
     progress(f"Written: {stem}.json, {stem}.md")
     return report
