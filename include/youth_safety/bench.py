@@ -23,7 +23,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -60,6 +60,7 @@ class NightResult:
     ratio: float
     load_phases: dict[str, float] = field(default_factory=dict)
     load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    peak_task: str = ""  # the task running when the peak was sampled
 
 
 @dataclass
@@ -89,6 +90,7 @@ class PeakRss:
 
     def __init__(self) -> None:
         self.peak = 0
+        self.peak_at: datetime | None = None  # UTC, naive, as Airflow's metadata records times
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -101,7 +103,8 @@ class PeakRss:
                     total += child.memory_info().rss
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     pass
-            self.peak = max(self.peak, total)
+            if total > self.peak:
+                self.peak, self.peak_at = total, datetime.now(UTC).replace(tzinfo=None)
             self._stop.wait(SAMPLE_SECONDS)
 
     def __enter__(self) -> "PeakRss":
@@ -184,6 +187,18 @@ def read_run(airflow_db: Path) -> tuple[str, float, dict[str, float | None], dic
     return state, total, stages, dict(phases)
 
 
+def running_at(airflow_db: Path, moment: datetime | None) -> str:
+    """The task (with its map index) of the latest nightly run that was running at ``moment``."""
+    if moment is None:
+        return ""
+    with sqlite3.connect(f"file:{airflow_db}?mode=ro", uri=True) as con:
+        found = con.execute("""select task_id, map_index, rendered_map_index from task_instance where dag_id = ?
+                                 and run_id = (select run_id from dag_run where dag_id = ? order by id desc limit 1)
+                                 and start_date <= ? and coalesce(end_date, ?) >= ? order by start_date""",
+                            [DAG_ID, DAG_ID, moment.isoformat(" "), moment.isoformat(" "), moment.isoformat(" ")]).fetchall()
+    return ", ".join(task if index < 0 else f"{task}[{shown or index}]" for task, index, shown in found)
+
+
 def run_night(settings: Settings, scale: float, kind: str, night: date, files: list[Path],
               progress: Callable[[str], None]) -> NightResult:
     """Read the night's files once (the limit), then run the nightly DAG for the night and read back its timings."""
@@ -199,11 +214,12 @@ def run_night(settings: Settings, scale: float, kind: str, night: date, files: l
     state, total, stages, phases = read_run(settings.airflow_home / "airflow.db")
     if done.returncode != 0 or state != "success":
         progress(f"  WARNING: the {kind} night's run ended {state} (exit {done.returncode}); its times are shown; log {log_path}")
-    progress(f"  {kind} night: {state} in {total:.1f} s (command {wall:.1f} s), peak {rss.peak / GIB:.2f} GiB")
+    peak_task = running_at(settings.airflow_home / "airflow.db", rss.peak_at)
+    progress(f"  {kind} night: {state} in {total:.1f} s (command {wall:.1f} s), peak {rss.peak / GIB:.2f} GiB (during {peak_task or '?'})")
     return NightResult(scale=scale, kind=kind, night=night.isoformat(), state=state, stages=stages, process_seconds=round(wall, 2),
                        peak_gib=round(rss.peak / GIB, 3), files=len(files), rows=rows, raw_read_seconds=round(limit, 3),
                        ratio=round(total / limit, 2) if limit else float("inf"), load_phases=phases,
-                       load_average=tuple(round(x, 2) for x in load_average))
+                       load_average=tuple(round(x, 2) for x in load_average), peak_task=peak_task)
 
 
 def bench_scale(scale: float, start: date, end: date, seed: int, keep: bool, progress: Callable[[str], None]) -> tuple[dict, list[NightResult]]:
