@@ -7,7 +7,7 @@ CLI := $(VENV)/bin/youth-safety
 TODAY := $(shell TZ=Europe/London date +%F)
 YESTERDAY := $(shell TZ=Europe/London date -d yesterday +%F)
 
-.PHONY: demo test
+.PHONY: demo test bench
 
 # Bootstrap once: a virtualenv with the pinned uv, then the locked dependencies.
 $(VENV)/.synced: uv.lock pyproject.toml
@@ -27,3 +27,7 @@ demo: $(VENV)/.synced
 
 test: $(VENV)/.synced
 	$(VENV)/bin/pytest
+
+# Scale 1 and 10: a full and an incremental night through the real DAG, timed per stage (see README, Benchmark).
+bench: $(VENV)/.synced
+	$(CLI) bench --scales 1,10

@@ -664,3 +664,20 @@ def review_outcome(
         _fail(f"review-outcome: the warehouse is in use (is a run writing it?): {exc}")
     typer.echo(f"Recorded {done.outcome} for {done.person_key} ({done.use_case} list of {done.night}, model {done.model_version}, "
                f"{done.band} band, rank {done.rank}) by {done.operator}")
+
+
+@app.command()
+def bench(
+    scales: str = typer.Option("1,10", "--scales", help="Comma-separated population scales to benchmark."),
+    keep: bool = typer.Option(False, "--keep", help="Keep each scale's temporary data home."),
+) -> None:
+    """Time the real nightly DAG (a full and an incremental night) per stage at each scale, against DuckDB's raw read of the files."""
+    from youth_safety.bench import run_bench
+
+    try:
+        values = [float(s) for s in scales.split(",") if s.strip()]
+        run_bench(values, Settings.from_env().reports_dir / "bench", keep=keep, progress=typer.echo)
+    except ValueError as exc:
+        _fail(f"bench: {exc}")
+    except RuntimeError as exc:
+        _fail(f"bench: {exc}")

@@ -14,7 +14,9 @@ as blocked (tried again next night), and ``GateFailure`` names the file, rule an
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
 import duckdb
@@ -59,6 +61,24 @@ class SourceLoad:
     rows_loaded: int
     rows_quarantined: int
     rows_excluded: int
+
+
+@dataclass(frozen=True)
+class TimedSourceLoad(SourceLoad):
+    """A source's load with its wall time per phase, in seconds: ``validate`` (context and quality gate, GX
+    included), ``pseudonymise``, ``write`` (warehouse and vault) and ``data_docs``. Returned by the load task
+    (its XCom, for the benchmark); ``audit.run_summaries`` keeps the plain ``SourceLoad``."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], phase: str):
+    began = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[phase] = seconds.get(phase, 0.0) + time.perf_counter() - began
 
 
 def _order(landed: LandedFile) -> tuple:
@@ -172,7 +192,7 @@ def _store_identities(vault: duckdb.DuckDBPyConnection, shares: list[tuple[Pseud
     vault.commit()
 
 
-def load_source(settings: Settings, source: str, night: date, run_id: str = "manual", key: bytes | None = None) -> SourceLoad:
+def load_source(settings: Settings, source: str, night: date, run_id: str = "manual", key: bytes | None = None) -> TimedSourceLoad:
     """Gate and load every file the source landed up to ``night`` that was not judged before.
 
     ``key`` pseudonymises identifiers; by default it is loaded from the environment or key file.
@@ -188,19 +208,23 @@ def load_source(settings: Settings, source: str, night: date, run_id: str = "man
         pending = sorted((f for f in landed if f.load_id not in judged), key=_order)
         skipped = len(landed) - len(pending)
         verdicts: list[Verdict] = []
+        seconds = dict.fromkeys(("validate", "pseudonymise", "write", "data_docs"), 0.0)
         shares: list[tuple[Pseudonymised, date]] = []
         con.begin()
         try:
             for landed in pending:
-                verdict = judge(landed, _context(con, landed, opt_outs, erasures))
+                with _timed(seconds, "validate"):
+                    verdict = judge(landed, _context(con, landed, opt_outs, erasures))
                 verdicts.append(verdict)
                 if verdict.rejection:
                     break
-                share = pseudonymise(landed.contract, verdict.accepted, key)
+                with _timed(seconds, "pseudonymise"):
+                    share = pseudonymise(landed.contract, verdict.accepted, key)
                 shares.append((share, landed.extract_night))
-                _insert_rows(con, verdict, share.rows)
-                _insert_findings(con, verdict, key)
-                _record(con, verdict, night, "loaded")
+                with _timed(seconds, "write"):
+                    _insert_rows(con, verdict, share.rows)
+                    _insert_findings(con, verdict, key)
+                    _record(con, verdict, night, "loaded")
                 log.info("%s: %d received, %d loaded, %d quarantined, %d excluded", landed.name, verdict.rows_received,
                          verdict.rows_loaded, verdict.rows_quarantined, verdict.rows_excluded)
         except Exception:
@@ -217,17 +241,20 @@ def load_source(settings: Settings, source: str, night: date, run_id: str = "man
                 _record(con, verdict, night, "rejected" if verdict.rejection else "blocked")
         load = _summarise(source, verdicts, skipped, held)
         _record_source(con, night, run_id, load)
-        if not held:
-            _store_identities(vault, shares)
-        con.commit()
+        with _timed(seconds, "write"):
+            if not held:
+                _store_identities(vault, shares)
+            con.commit()
     validated = [(v.landed.name, v.validation) for v in verdicts if v.validation is not None]
     if validated:
-        build_data_docs(settings, night, validated)
+        with _timed(seconds, "data_docs"):
+            build_data_docs(settings, night, validated)
     if held:
         refused = next(v for v in verdicts if v.rejection)
         raise GateFailure(
             f"{source}: {refused.landed.name} rejected under {refused.rejection.rule_code} ({refused.rejection.detail}); "
             f"{load.files_blocked} other file(s) of {source} held back for the night"
         )
+    load = TimedSourceLoad(**asdict(load), seconds={phase: round(s, 3) for phase, s in seconds.items()})
     log.info("%s up to %s: %s", source, night, load)
     return load
