@@ -123,11 +123,11 @@ def partnership_nightly():
     def dbt_build() -> None:
         """Build the dbt project (seeds, models, tests) on what the gates let through, then publish its docs
         (lineage and catalog: names and types, no row value) under reports/dbt-docs."""
-        from youth_safety.dbt_runner import build, publish_docs
+        from youth_safety.dbt_runner import build, publish_docs_if_changed
 
         settings = build_settings()
         build(settings)
-        publish_docs(settings)
+        publish_docs_if_changed(settings)
 
     @task(pool=WAREHOUSE_WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
     def score() -> list[dict]:

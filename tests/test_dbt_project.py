@@ -13,7 +13,7 @@ import yaml
 
 from youth_safety.config import REPO_ROOT, Settings
 from youth_safety.contracts import all_contracts
-from youth_safety.dbt_runner import DbtBuildError, build, publish_docs
+from youth_safety.dbt_runner import DOCS_STAMP, DbtBuildError, build, project_fingerprint, publish_docs_if_changed
 from youth_safety.dbt_sources import stale_sources
 from youth_safety.privacy.layout import DROPPED, warehouse_columns
 from youth_safety.privacy.scanner import _report_hits, _words
@@ -89,7 +89,7 @@ def staging_models(built) -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def docs(built):
     """The published dbt docs folder and its manifest and catalog."""
-    folder = publish_docs(built)
+    folder = publish_docs_if_changed(built)
     return folder, json.loads((folder / "manifest.json").read_text()), json.loads((folder / "catalog.json").read_text())
 
 
@@ -97,6 +97,18 @@ def docs(built):
 def staging_tests(built) -> list[dict]:
     manifest = json.loads((built.dbt_target_dir / "manifest.json").read_text())
     return [n for n in manifest["nodes"].values() if n["resource_type"] == "test" and n.get("test_metadata")]
+
+
+def test_docs_are_remade_only_when_the_project_changed(built, docs):
+    folder, _, _ = docs
+    assert (folder / DOCS_STAMP).read_text() == project_fingerprint()
+    made = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert publish_docs_if_changed(built) is None  # the same project: the published docs stand
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == made
+    (folder / DOCS_STAMP).write_text("made from an earlier project")
+    assert publish_docs_if_changed(built) == folder  # another project: made again
+    assert (folder / DOCS_STAMP).read_text() == project_fingerprint()
+    assert (folder / "index.html").stat().st_mtime_ns > made["index.html"]
 
 
 def test_committed_sources_match_contracts():
@@ -217,7 +229,7 @@ def _is_identifier_name(column: str) -> bool:
 def test_dbt_docs_are_published_with_the_staging_columns(built, docs, staging_models):
     folder, manifest, catalog = docs
     assert folder == built.reports_dir / "dbt-docs"
-    assert {p.name for p in folder.iterdir()} == {"index.html", "manifest.json", "catalog.json"}
+    assert {p.name for p in folder.iterdir()} == {"index.html", "manifest.json", "catalog.json", DOCS_STAMP}
     index = (folder / "index.html").read_text()
     assert "MANIFEST.JSON INLINE DATA" not in index and "stg_education__pupils" in index  # static: opens without a server
     assert manifest["metadata"]["send_anonymous_usage_stats"] is False  # the page tracks nothing

@@ -6,11 +6,14 @@ with no server), ``manifest.json`` and ``catalog.json``. dbt ships the page; not
 downloaded. The catalog holds relation and column names, types and comments from DuckDB's
 metadata, never a row value, and the page's usage tracking is off (the manifest says so).
 One CSS selector of the page is rewritten so the identifier scanner does not read it as a
-name (``PAGE_REWRITES``).
+name (``PAGE_REWRITES``). The nightly run remakes them only when the project changed
+(``publish_docs_if_changed``): the same project gives the same docs, and making them costs
+a parse and a catalog query every night.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -34,6 +37,8 @@ DOCS_FILES = {"static_index.html": "index.html", "manifest.json": "manifest.json
 # (privacy.scanner), a name the synthetic borough can give a child. Rewritten to a selector
 # matching the same items (lists whose children are all li), so a scan of the reports stays clean.
 PAGE_REWRITES = {"li+li": "li:not(:first-child)"}
+DOCS_STAMP = ".project_fingerprint"  # beside the published docs: the project they were made from
+NOT_PROJECT_FILES = {"target", "logs", "dbt_packages", "__pycache__"}
 
 
 class DbtBuildError(RuntimeError):
@@ -110,6 +115,33 @@ def build(settings: Settings, select: str | None = None, full_refresh: bool = Fa
 
 def docs_dir(settings: Settings) -> Path:
     return settings.reports_dir / DOCS_DIR_NAME
+
+
+def project_fingerprint() -> str:
+    """sha256 of dbt's version and every file of the dbt project (models, macros, seeds, configuration):
+    the docs (lineage, descriptions, names and types) change only when it does."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(version("dbt-core").encode())
+    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
+        relative = path.relative_to(DBT_PROJECT_DIR)
+        if path.is_file() and not any(part.startswith(".") or part in NOT_PROJECT_FILES for part in relative.parts):
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def publish_docs_if_changed(settings: Settings) -> Path | None:
+    """Publish the docs unless those published were made from this very project (``project_fingerprint``,
+    kept beside them); returns the folder when they were made, None when they were already current."""
+    stamp = docs_dir(settings) / DOCS_STAMP
+    fingerprint = project_fingerprint()
+    current = stamp.exists() and stamp.read_text() == fingerprint
+    if current and all((docs_dir(settings) / name).exists() for name in DOCS_FILES.values()):
+        log.info("dbt docs: %s already made from this project", docs_dir(settings))
+        return None
+    published = publish_docs(settings)
+    stamp.write_text(fingerprint)
+    return published
 
 
 def publish_docs(settings: Settings) -> Path:
