@@ -13,7 +13,7 @@ import yaml
 
 from youth_safety.config import REPO_ROOT, Settings
 from youth_safety.contracts import all_contracts
-from youth_safety.dbt_runner import DOCS_STAMP, DbtBuildError, build, project_fingerprint, publish_docs_if_changed
+from youth_safety.dbt_runner import DOCS_STAMP, DbtBuildError, build, project_fingerprint, publish_docs_if_changed, unit_tests
 from youth_safety.dbt_sources import stale_sources
 from youth_safety.privacy.layout import DROPPED, warehouse_columns
 from youth_safety.privacy.scanner import _report_hits, _words
@@ -109,6 +109,14 @@ def test_docs_are_remade_only_when_the_project_changed(built, docs):
     assert publish_docs_if_changed(built) == folder  # another project: made again
     assert (folder / DOCS_STAMP).read_text() == project_fingerprint()
     assert (folder / "index.html").stat().st_mtime_ns > made["index.html"]
+
+
+def test_every_dbt_unit_test_passes(built):
+    """The nightly build leaves the unit tests out (they prove the SQL, not the night's data); here they all run."""
+    unit_tests(built)
+    results = json.loads((built.dbt_target_dir / "run_results.json").read_text())["results"]
+    units = [r for r in results if r["unique_id"].startswith("unit_test.")]
+    assert len(units) >= 20 and {r["status"] for r in units} == {"pass"}
 
 
 def test_committed_sources_match_contracts():

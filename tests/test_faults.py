@@ -7,6 +7,7 @@ re-run after all of them publishes marts identical to a clean run of the same ni
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
@@ -135,9 +136,11 @@ def _limit_file_size(limit: int):
 
 
 def test_a_failing_write_fails_the_night_and_publishes_nothing(first_night, good):
-    size = first_night.published_warehouse_path.stat().st_size  # the working copy can be made, but not grow
-    assert run_night(first_night, NIGHT_2, preexec_fn=_limit_file_size(size)) != 0
+    size = first_night.published_warehouse_path.stat().st_size  # writing the working copy fails at its last byte
+    assert run_night(first_night, NIGHT_2, preexec_fn=_limit_file_size(size - 1)) != 0
     assert analyst_view(first_night) == good
+    alerts = [json.loads(line) for line in (first_night.reports_dir / "alerts" / "alerts.jsonl").read_text().splitlines()]
+    assert any(a["task"] == "prepare" and "File too large" in a["reason"] for a in alerts), alerts
 
 
 def test_after_the_faults_a_re_run_publishes_what_a_clean_run_does(first_night, good, clean_second_night):

@@ -2,7 +2,7 @@
 
 For each scale, in a fresh data home: generate the borough (timed, but not a stage), set up Airflow,
 then run the full night (the day before the last delivery: the whole history's first load) and the
-incremental night (the last delivery) with ``airflow dags test``, as ``youth-safety nightly`` does.
+incremental night (the last delivery) with ``airflow dags test``, as ``youth-safety run`` does.
 Stage wall times come from Airflow's own record (task instances in the metadata database); validate
 and pseudonymise are measured inside the load tasks (``TimedSourceLoad.seconds``, their XCom). While a
 night runs, the RSS of every process under this one is sampled for the peak. The raw-read limit is

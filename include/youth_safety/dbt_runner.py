@@ -70,7 +70,8 @@ def _dbt(settings: Settings, *subcommand: str) -> list[str]:
 
 
 def _command(settings: Settings, select: str | None, full_refresh: bool) -> list[str]:
-    command = _dbt(settings, "build")
+    """``dbt build`` without the unit tests (``unit_tests`` runs those)."""
+    command = _dbt(settings, "build", "--exclude-resource-type", "unit_test")
     if select:
         command += ["--select", select]
     if full_refresh:
@@ -95,22 +96,33 @@ def _failure_summary(run_results: Path) -> str | None:
     return f"dbt build failed on {len(failed)} node(s), {skipped} skipped:\n" + "\n".join(lines)
 
 
-def build(settings: Settings, select: str | None = None, full_refresh: bool = False) -> None:
-    """Build seeds, models and tests; raise DbtBuildError naming what failed."""
+def _run(settings: Settings, command: list[str]) -> None:
+    """Run a dbt command that builds or tests nodes; raise DbtBuildError naming what failed."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     run_results = settings.dbt_target_dir / "run_results.json"
     run_results.unlink(missing_ok=True)
-    done = subprocess.run(
-        _command(settings, select, full_refresh), env=_env(settings), capture_output=True, text=True
-    )
+    done = subprocess.run(command, env=_env(settings), capture_output=True, text=True)
     output = (done.stdout + done.stderr).strip().splitlines()
     if done.returncode == 0:
-        log.info("dbt build: %s", output[-1] if output else "no output")
+        log.info("dbt %s: %s", command[1], output[-1] if output else "no output")
         return
     summary = _failure_summary(run_results) if run_results.exists() else None
     tail = "\n".join(output[-OUTPUT_TAIL_LINES:])
-    detail = summary or f"dbt build exited with {done.returncode} and no failed node; output ends:\n{tail}"
+    detail = summary or f"dbt {command[1]} exited with {done.returncode} and no failed node; output ends:\n{tail}"
     raise DbtBuildError(f"{detail}\nFull log: {settings.dbt_log_dir / 'dbt.log'}")
+
+
+def build(settings: Settings, select: str | None = None, full_refresh: bool = False) -> None:
+    """Build seeds, models and data tests; raise DbtBuildError naming what failed.
+
+    Not the unit tests: they prove the project's SQL on fixed rows, not the night's data, so, as
+    dbt advises, they run in development and CI (``unit_tests``), not in every production build."""
+    _run(settings, _command(settings, select, full_refresh))
+
+
+def unit_tests(settings: Settings) -> None:
+    """Run the project's dbt unit tests (against the warehouse's built models); raise DbtBuildError on a failure."""
+    _run(settings, _dbt(settings, "test", "--select", "test_type:unit"))
 
 
 def docs_dir(settings: Settings) -> Path:
