@@ -46,7 +46,7 @@ from airflow.sdk import CronTriggerTimetable, PokeReturnValue, TriggerRule, dag,
 from airflow.sdk.exceptions import AirflowFailException
 
 from youth_safety.airflow_env import build_owner, build_settings, logical_night, task_defaults
-from youth_safety.config import ARRIVAL_POLL_SECONDS, SOURCES, TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
+from youth_safety.config import ARRIVAL_POLL_SECONDS, NIGHTLY_DAG_ID, SOURCES, TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
 
 
 def _secret(name: str) -> str | None:
@@ -58,7 +58,7 @@ def _secret(name: str) -> str | None:
 
 @dag(
     default_args=task_defaults(),
-    dag_id="partnership_nightly",
+    dag_id=NIGHTLY_DAG_ID,
     schedule=CronTriggerTimetable("0 2 * * *", timezone=TIMEZONE),
     start_date=pendulum.datetime(2024, 1, 1, tz=TIMEZONE),
     catchup=False,
@@ -72,12 +72,12 @@ def partnership_nightly():
     def wait_for_files(source: str) -> PokeReturnValue:
         """Done when the source's files for the night are all in, or at the cut-off (then late, and alerted)."""
         from youth_safety.alerts import alert_record, send_alert
-        from youth_safety.ingest.arrival import check_arrival
+        from youth_safety.arrival import check_arrival
 
         settings, night = Settings.from_env(), logical_night()
         arrival = check_arrival(settings, source, night)
         if arrival.status == "late":
-            send_alert(settings, alert_record("partnership_nightly", f"wait_for_files[{source}]", night.isoformat(),
+            send_alert(settings, alert_record(NIGHTLY_DAG_ID, f"wait_for_files[{source}]", night.isoformat(),
                                               f"{source} late at the cut-off: missing {', '.join(arrival.missing_extracts)}", "late"))
         return PokeReturnValue(is_done=arrival.done, xcom_value=arrival.as_dict())
 
@@ -93,7 +93,7 @@ def partnership_nightly():
     def load(arrival: dict) -> dict:
         """Record whether the source's files arrived, then gate and load its new files into the working copy."""
         from youth_safety.ingest import GateFailure, load_source
-        from youth_safety.ingest.arrival import Arrival, record_arrival
+        from youth_safety.arrival import Arrival, record_arrival
         from youth_safety.privacy.keys import load_key
         from youth_safety.warehouse import connect, ensure_schema
 

@@ -8,7 +8,7 @@ import pendulum
 
 from youth_safety.config import ARRIVAL_CUTOFF, TIMEZONE
 from youth_safety.contracts import contracts_for
-from youth_safety.ingest.arrival import check_arrival, cutoff_for, late_sources, record_arrival
+from youth_safety.arrival import check_arrival, cutoff_for, late_sources, record_arrival
 from youth_safety.warehouse import connect, ensure_schema
 
 NIGHT = date(2025, 3, 30)  # the clocks go forward in London that morning

@@ -36,7 +36,8 @@ class TaskProgress:
     failed: tuple[str, ...]
 
 
-def _read(settings: Settings, sql: str, params: list) -> list[tuple] | None:
+def read_metadata(settings: Settings, sql: str, params: list) -> list[tuple] | None:
+    """Rows of a query on Airflow's metadata database, read-only; None when it is missing or busy."""
     path = settings.airflow_home / "airflow.db"
     if not path.exists():
         return None
@@ -47,31 +48,32 @@ def _read(settings: Settings, sql: str, params: list) -> list[tuple] | None:
         return None
 
 
-def _label(task_id: str, map_index: int, rendered: str | None) -> str:
+def task_label(task_id: str, map_index: int, rendered: str | None) -> str:
+    """A task instance as Airflow shows it: the task, and for a mapped one its rendered map index."""
     return task_id if map_index < 0 else f"{task_id}[{rendered or map_index}]"
 
 
 def run_progress(settings: Settings, dag_id: str, created_after: datetime) -> TaskProgress | None:
     """The newest run of ``dag_id`` created after ``created_after`` (aware), or None when there is none yet."""
-    runs = _read(settings, "select run_id, state from dag_run where dag_id = ? and created_at >= ? order by created_at desc limit 1",
+    runs = read_metadata(settings, "select run_id, state from dag_run where dag_id = ? and created_at >= ? order by created_at desc limit 1",
                  [dag_id, created_after.astimezone(UTC).strftime(STAMP)])
     if not runs:
         return None
     run_id, state = runs[0]
-    tasks = _read(settings, "select task_id, map_index, rendered_map_index, state from task_instance "
+    tasks = read_metadata(settings, "select task_id, map_index, rendered_map_index, state from task_instance "
                             "where dag_id = ? and run_id = ? order by id", [dag_id, run_id])
     if tasks is None:
         return None
     return TaskProgress(
         run_id=run_id, state=state, done=sum(1 for t in tasks if t[3] in FINISHED), total=len(tasks),
-        running=tuple(_label(*t[:3]) for t in tasks if t[3] == "running"),
-        failed=tuple(_label(*t[:3]) for t in tasks if t[3] in ("failed", "upstream_failed")),
+        running=tuple(task_label(*t[:3]) for t in tasks if t[3] == "running"),
+        failed=tuple(task_label(*t[:3]) for t in tasks if t[3] in ("failed", "upstream_failed")),
     )
 
 
 def night_states(settings: Settings, dag_id: str) -> dict[date, str]:
     """Each night's latest run state (the run's logical date, or without one its run_after, in London)."""
-    rows = _read(settings, "select coalesce(logical_date, run_after), state from dag_run where dag_id = ? order by created_at",
+    rows = read_metadata(settings, "select coalesce(logical_date, run_after), state from dag_run where dag_id = ? order by created_at",
                  [dag_id]) or []
     states = {}
     for moment, state in rows:

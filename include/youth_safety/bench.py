@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -31,9 +30,9 @@ import duckdb
 import psutil
 
 from youth_safety.airflow_env import run_airflow
-from youth_safety.config import Settings
+from youth_safety.airflow_runs import read_metadata, task_label
+from youth_safety.config import NIGHTLY_DAG_ID, SOURCES, Settings
 
-DAG_ID = "partnership_nightly"
 SAMPLE_SECONDS = 0.2
 # stage -> the DAG tasks whose wall times it sums (validate and pseudonymise come from the load tasks' XComs)
 TASK_STAGES = {"link": ("link",), "dbt": ("dbt_build",), "score": ("score",), "publish": ("prepare", "publish"),
@@ -129,12 +128,10 @@ def _cli(home: Path, args: list[str], log_path: Path) -> None:
 
 def landed_between(settings: Settings, after: date | None, night: date) -> list[Path]:
     """Landed files in delivery folders dated after ``after`` (None: any) up to ``night``: what that night loads."""
-    found = []
-    for path in settings.landing_dir.glob("*/*/*.csv"):
-        delivered = date.fromisoformat(path.parent.name)
-        if delivered <= night and (after is None or delivered > after):
-            found.append(path)
-    return sorted(found)
+    from youth_safety.ingest import landed_files
+
+    found = (f for source in SOURCES for f in landed_files(settings, source, night))
+    return sorted(f.path for f in found if after is None or f.delivered_night > after)
 
 
 def raw_read(files: list[Path]) -> tuple[float, int]:
@@ -157,17 +154,16 @@ def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def read_run(airflow_db: Path) -> tuple[str, float, dict[str, float | None], dict[str, float]]:
+def read_run(settings: Settings) -> tuple[str, float, dict[str, float | None], dict[str, float]]:
     """The latest nightly run's state, wall seconds, seconds per stage and summed load phases, from Airflow's metadata."""
-    with sqlite3.connect(f"file:{airflow_db}?mode=ro", uri=True) as con:
-        found = con.execute("select id, run_id, state from dag_run where dag_id = ? order by id desc limit 1", [DAG_ID]).fetchall()
-        if not found:
-            raise RuntimeError(f"no {DAG_ID} run in {airflow_db}")
-        run_pk, run_id, state = found[0]
-        tasks = con.execute("select task_id, start_date, end_date from task_instance where dag_id = ? and run_id = ?",
-                            [DAG_ID, run_id]).fetchall()
-        loads = con.execute("select value from xcom where dag_run_id = ? and task_id = 'load' and key = 'return_value'",
-                            [run_pk]).fetchall()
+    found = read_metadata(settings, "select id, run_id, state from dag_run where dag_id = ? order by id desc limit 1", [NIGHTLY_DAG_ID])
+    if not found:
+        raise RuntimeError(f"no {NIGHTLY_DAG_ID} run in {settings.airflow_home / 'airflow.db'}")
+    run_pk, run_id, state = found[0]
+    tasks = read_metadata(settings, "select task_id, start_date, end_date from task_instance where dag_id = ? and run_id = ?",
+                          [NIGHTLY_DAG_ID, run_id]) or []
+    loads = read_metadata(settings, "select value from xcom where dag_run_id = ? and task_id = 'load' and key = 'return_value'",
+                          [run_pk]) or []
     spent: dict[str, float] = defaultdict(float)
     timed = [(task_id, _when(began), _when(ended)) for task_id, began, ended in tasks if began and ended]
     for task_id, began, ended in timed:
@@ -187,16 +183,15 @@ def read_run(airflow_db: Path) -> tuple[str, float, dict[str, float | None], dic
     return state, total, stages, dict(phases)
 
 
-def running_at(airflow_db: Path, moment: datetime | None) -> str:
+def running_at(settings: Settings, moment: datetime | None) -> str:
     """The task (with its map index) of the latest nightly run that was running at ``moment``."""
     if moment is None:
         return ""
-    with sqlite3.connect(f"file:{airflow_db}?mode=ro", uri=True) as con:
-        found = con.execute("""select task_id, map_index, rendered_map_index from task_instance where dag_id = ?
-                                 and run_id = (select run_id from dag_run where dag_id = ? order by id desc limit 1)
-                                 and start_date <= ? and coalesce(end_date, ?) >= ? order by start_date""",
-                            [DAG_ID, DAG_ID, moment.isoformat(" "), moment.isoformat(" "), moment.isoformat(" ")]).fetchall()
-    return ", ".join(task if index < 0 else f"{task}[{shown or index}]" for task, index, shown in found)
+    found = read_metadata(settings, """select task_id, map_index, rendered_map_index from task_instance where dag_id = ?
+                                         and run_id = (select run_id from dag_run where dag_id = ? order by id desc limit 1)
+                                         and start_date <= ? and coalesce(end_date, ?) >= ? order by start_date""",
+                          [NIGHTLY_DAG_ID, NIGHTLY_DAG_ID, moment.isoformat(" "), moment.isoformat(" "), moment.isoformat(" ")]) or []
+    return ", ".join(task_label(*row) for row in found)
 
 
 def run_night(settings: Settings, scale: float, kind: str, night: date, files: list[Path],
@@ -206,15 +201,15 @@ def run_night(settings: Settings, scale: float, kind: str, night: date, files: l
     progress(f"  raw-read limit for the {kind} night ({len(files)} files, {rows:,} rows): {limit:.1f} s")
     load_average = os.getloadavg()
     log_path = settings.airflow_home / "logs" / f"nightly_{night}.log"
-    progress(f"  {kind} night {night}: airflow dags test {DAG_ID} {night} (log {log_path}) ...")
+    progress(f"  {kind} night {night}: airflow dags test {NIGHTLY_DAG_ID} {night} (log {log_path}) ...")
     began = time.perf_counter()
     with PeakRss() as rss:
-        done = run_airflow(settings, ["dags", "test", DAG_ID, night.isoformat()], log_path)
+        done = run_airflow(settings, ["dags", "test", NIGHTLY_DAG_ID, night.isoformat()], log_path)
     wall = time.perf_counter() - began
-    state, total, stages, phases = read_run(settings.airflow_home / "airflow.db")
+    state, total, stages, phases = read_run(settings)
     if done.returncode != 0 or state != "success":
         progress(f"  WARNING: the {kind} night's run ended {state} (exit {done.returncode}); its times are shown; log {log_path}")
-    peak_task = running_at(settings.airflow_home / "airflow.db", rss.peak_at)
+    peak_task = running_at(settings, rss.peak_at)
     progress(f"  {kind} night: {state} in {total:.1f} s (command {wall:.1f} s), peak {rss.peak / GIB:.2f} GiB (during {peak_task or '?'})")
     return NightResult(scale=scale, kind=kind, night=night.isoformat(), state=state, stages=stages, process_seconds=round(wall, 2),
                        peak_gib=round(rss.peak / GIB, 3), files=len(files), rows=rows, raw_read_seconds=round(limit, 3),

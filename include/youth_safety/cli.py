@@ -16,11 +16,10 @@ import typer
 
 from youth_safety.airflow_env import run_airflow
 from youth_safety.airflow_runs import TaskProgress
-from youth_safety.config import TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
+from youth_safety.config import NIGHTLY_DAG_ID, TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
-DAG_ID = "partnership_nightly"
 TAIL_LINES = 30
 POLL_SECONDS = 1.0
 MAX_BACKFILL_NIGHTS = 400
@@ -214,12 +213,12 @@ def _run_night(settings: Settings, night: date, show: Callable[[TaskProgress], N
         while running:  # one last look once Airflow has finished
             running = worker.is_alive()
             worker.join(POLL_SECONDS if running else 0)
-            found = run_progress(settings, DAG_ID, launched)
+            found = run_progress(settings, NIGHTLY_DAG_ID, launched)
             if found:
                 show(found)
 
-    return _airflow_problem(settings, ["dags", "test", DAG_ID, night.isoformat()], _night_log(settings, night),
-                            f"{DAG_ID} for {night}", watch)
+    return _airflow_problem(settings, ["dags", "test", NIGHTLY_DAG_ID, night.isoformat()], _night_log(settings, night),
+                            f"{NIGHTLY_DAG_ID} for {night}", watch)
 
 
 def _night_log(settings: Settings, night: date) -> Path:
@@ -228,7 +227,7 @@ def _night_log(settings: Settings, night: date) -> Path:
 
 def _task_bar(night: date):
     """A progress bar over the night's tasks (done/total) with the running ones; the total grows as mapped tasks expand."""
-    bar = typer.progressbar(length=1, label=f"{DAG_ID} {night}", show_pos=True, show_eta=False,
+    bar = typer.progressbar(length=1, label=f"{NIGHTLY_DAG_ID} {night}", show_pos=True, show_eta=False,
                             item_show_func=lambda running: running and running[:60])
     shown = [0]
 
@@ -254,7 +253,7 @@ def run(night: datetime = _night_option("Night to run (YYYY-MM-DD).")) -> None:
     """Run the partnership_nightly DAG for one night through Airflow (airflow dags test), with its tasks' progress; print its summary."""
     settings = Settings.from_env()
     _require_airflow(settings)
-    typer.echo(f"Running {DAG_ID} for night {night:%Y-%m-%d} (Airflow log: {_night_log(settings, night.date())}) ...")
+    typer.echo(f"Running {NIGHTLY_DAG_ID} for night {night:%Y-%m-%d} (Airflow log: {_night_log(settings, night.date())}) ...")
     bar, show = _task_bar(night.date())
     with bar:
         problem = _run_night(settings, night.date(), show)
@@ -285,7 +284,7 @@ def backfill(
               "pass --yes to run them all, or a shorter range")
     settings = Settings.from_env()
     _require_airflow(settings)
-    typer.echo(f"Backfilling {DAG_ID}: {len(nights)} night(s), {start} to {end}, one at a time "
+    typer.echo(f"Backfilling {NIGHTLY_DAG_ID}: {len(nights)} night(s), {start} to {end}, one at a time "
                f"(Airflow logs: {settings.airflow_home / 'logs'}/nightly_<night>.log)")
     done: list[str] = []
     problem = None

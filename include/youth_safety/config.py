@@ -22,6 +22,7 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SOURCES = ("education", "social_care", "yos", "police", "health")
 TIMEZONE = "Europe/London"
 WAREHOUSE_WRITER_POOL = "warehouse_writer"
+NIGHTLY_DAG_ID = "partnership_nightly"
 # the nightly run (02:00) waits for each source's files of the night until this London time on the
 # night's day, checking every ARRIVAL_POLL_SECONDS; then it goes on and reports what is missing as late
 ARRIVAL_CUTOFF = time(5, 0)

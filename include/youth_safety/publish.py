@@ -27,9 +27,9 @@ from pathlib import Path
 
 import duckdb
 
-from youth_safety.config import Settings
+from youth_safety.config import NIGHTLY_DAG_ID, Settings
 
-NIGHTLY_OWNER_PREFIX = "partnership_nightly/"
+NIGHTLY_OWNER_PREFIX = f"{NIGHTLY_DAG_ID}/"
 
 
 class PublishError(RuntimeError):

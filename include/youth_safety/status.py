@@ -18,10 +18,10 @@ from pathlib import Path
 import duckdb
 
 from youth_safety.airflow_runs import night_states
-from youth_safety.config import SOURCES, Settings
+from youth_safety.arrival import late_sources
+from youth_safety.config import NIGHTLY_DAG_ID, SOURCES, Settings
 from youth_safety.publish import NIGHTLY_OWNER_PREFIX, Build, Published, history
 
-DAG_ID = "partnership_nightly"
 ALERTS_SHOWN = 5
 PUBLISHES_SHOWN = 5
 
@@ -80,8 +80,7 @@ def read_night(con: duckdb.DuckDBPyConnection, night: date, airflow_state: str |
     run_id = latest[0][0]
     loads = con.execute("""select source, status, files_loaded, files_rejected + files_blocked, rows_loaded, rows_quarantined
                            from audit.run_summaries where night = ? and run_id = ?""", [night, run_id]).fetchall()
-    late = con.execute("""select source, missing_extracts from audit.source_arrivals
-                          where night = ? and run_id = ? and status = 'late' order by source""", [night, run_id]).fetchall()
+    late = late_sources(con, night, run_id)
     recorded, held = {row[0] for row in loads}, {row[0] for row in loads if row[1] != "published"}
     return Night(
         night, airflow_state, run_id,
@@ -89,13 +88,13 @@ def read_night(con: duckdb.DuckDBPyConnection, night: date, airflow_state: str |
         rows_loaded=sum(row[4] for row in loads), rows_quarantined=sum(row[5] for row in loads),
         held_sources=tuple(s for s in SOURCES if s in held),
         sources_without_result=tuple(s for s in SOURCES if s not in recorded),
-        late_sources=tuple((source, tuple(missing)) for source, missing in late),
+        late_sources=tuple((source, tuple(missing)) for source, missing in late.items()),
     )
 
 
 def _nights(con: duckdb.DuckDBPyConnection, settings: Settings, last: int) -> tuple[Night, ...]:
     """The latest ``last`` nights that Airflow ran or a run summary records."""
-    states = night_states(settings, DAG_ID)
+    states = night_states(settings, NIGHTLY_DAG_ID)
     summarised = {row[0] for row in con.execute("select distinct night from audit.run_summaries").fetchall()}
     shown = sorted(summarised | set(states))[-last:] if last > 0 else []
     return tuple(read_night(con, night, states.get(night)) for night in shown)

@@ -16,7 +16,7 @@ import duckdb
 from youth_safety.config import SOURCES, Settings
 from youth_safety.contracts import contracts_for
 from youth_safety.ingest import SourceLoad
-from youth_safety.ingest.arrival import late_sources
+from youth_safety.arrival import late_sources
 from youth_safety.warehouse import connect, ensure_schema, raw_table
 
 LOAD_FIELDS = [f.name for f in fields(SourceLoad)]
