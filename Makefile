@@ -25,8 +25,9 @@ demo: $(VENV)/.synced
 	$(CLI) run --date $(TODAY)
 	$(CLI) scan-identifiers
 
+# Two workers (pytest-xdist); tests/conftest.py groups modules that share a costly fixture and starts the longest.
 test: $(VENV)/.synced
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadgroup --no-loadscope-reorder
 
 # Scale 1 and 10: a full and an incremental night through the real DAG, timed per stage (see README, Benchmark).
 bench: $(VENV)/.synced

@@ -26,6 +26,11 @@ from nightly_fixtures import person_keys
 CLI = Path(sys.executable).parent / "youth-safety"
 SCALE1_START, SCALE1_END = date(2016, 4, 1), date(2020, 9, 30)
 HOME = pytest.StashKey[Path]()
+# xdist groups of modules that share a costly session fixture (see pytest_collection_modifyitems)
+SHARED_SESSION_FIXTURES = {"nightly": {"airflow_settings", "generated", "night_before", "first_run"}, "scale1": {"scale1_warehouse"}}
+# the longest groups, from `--durations` of a whole run (nightly ~9 min, faults ~6, bench ~4, scheduler ~3.5)
+LONGEST_FIRST = ("nightly", "test_faults", "test_bench", "test_scheduler_run", "scale1", "test_person_marts", "test_erasure",
+                 "test_dbt_project", "test_retention", "test_bad_inputs")
 SAMPLE_BY_TYPE = {
     "string": "s",
     "integer": "7",
@@ -44,6 +49,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(config.stash[HOME], ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """For ``make test``'s two workers (pytest-xdist, ``--dist loadgroup``): one group per module, except that
+    modules sharing a costly session fixture share a group (so it is built once), longest groups first."""
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+    items.sort(key=lambda item: _rank(_group(item)))
+
+
+def _group(item: pytest.Item) -> str:
+    shared = [group for group, fixtures in SHARED_SESSION_FIXTURES.items() if fixtures & set(item.fixturenames)]
+    return shared[0] if shared else item.path.stem
+
+
+def _rank(group: str) -> int:
+    return LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
 
 
 @pytest.fixture(scope="session")

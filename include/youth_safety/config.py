@@ -29,6 +29,9 @@ ARRIVAL_CUTOFF = time(5, 0)
 ARRIVAL_POLL_SECONDS = 300
 # first retry delay of a failed task (doubling, at most 10 minutes); tests shorten it
 TASK_RETRY_DELAY_SECONDS = float(os.environ.get("YOUTH_SAFETY_RETRY_DELAY_SECONDS", "30"))
+# the most memory DuckDB may hold in a process that writes the warehouse (the load, linkage and dbt);
+# past it DuckDB spills to a temporary folder beside the file instead of growing (DuckDB's size syntax)
+DUCKDB_MEMORY_LIMIT = os.environ.get("YOUTH_SAFETY_DUCKDB_MEMORY_LIMIT", "2GiB")
 
 
 @dataclass(frozen=True)

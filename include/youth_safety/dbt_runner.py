@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from youth_safety.config import DBT_PROJECT_DIR, Settings
+from youth_safety.config import DBT_PROJECT_DIR, DUCKDB_MEMORY_LIMIT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ def _env(settings: Settings) -> dict[str, str]:
     return {
         **os.environ,
         "YOUTH_SAFETY_WAREHOUSE": str(settings.warehouse_path),
+        "YOUTH_SAFETY_DUCKDB_MEMORY_LIMIT": DUCKDB_MEMORY_LIMIT,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
     }

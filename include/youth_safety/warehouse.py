@@ -8,6 +8,7 @@ from typing import Iterator
 
 import duckdb
 
+from youth_safety.config import DUCKDB_MEMORY_LIMIT
 from youth_safety.contracts import Contract, all_contracts
 from youth_safety.privacy.layout import warehouse_columns
 
@@ -191,6 +192,8 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
     try:
         yield con
     finally:

@@ -28,7 +28,7 @@ from youth_safety.governance.register import register
 from youth_safety.ingest.discover import LandedFile, landed_files
 from youth_safety.privacy.keys import load_key
 from youth_safety.privacy.layout import warehouse_columns
-from youth_safety.privacy.pseudonymise import Pseudonymised, pseudonymise, record_keys
+from youth_safety.privacy.pseudonymise import pseudonymise, record_keys
 from youth_safety.privacy.suppression import Suppressions
 from youth_safety.privacy.vault import check_key, connect_vault, store
 from youth_safety.quality.data_docs import build_data_docs
@@ -180,18 +180,6 @@ def _record_source(con: duckdb.DuckDBPyConnection, night: date, run_id: str, loa
     )
 
 
-def _store_identities(vault: duckdb.DuckDBPyConnection, shares: list[tuple[Pseudonymised, date]]) -> None:
-    """The vault's share of the night, committed before the warehouse so no token lacks its identifier."""
-    vault.begin()
-    try:
-        for share, extract_night in shares:
-            store(vault, share, extract_night)
-    except Exception:
-        vault.rollback()
-        raise
-    vault.commit()
-
-
 def load_source(settings: Settings, source: str, night: date, run_id: str = "manual", key: bytes | None = None) -> TimedSourceLoad:
     """Gate and load every file the source landed up to ``night`` that was not judged before.
 
@@ -209,8 +197,9 @@ def load_source(settings: Settings, source: str, night: date, run_id: str = "man
         skipped = len(landed) - len(pending)
         verdicts: list[Verdict] = []
         seconds = dict.fromkeys(("validate", "pseudonymise", "write", "data_docs"), 0.0)
-        shares: list[tuple[Pseudonymised, date]] = []
+        # one transaction each; the vault commits first, so no token in the warehouse lacks its identifier
         con.begin()
+        vault.begin()
         try:
             for landed in pending:
                 with _timed(seconds, "validate"):
@@ -220,18 +209,21 @@ def load_source(settings: Settings, source: str, night: date, run_id: str = "man
                     break
                 with _timed(seconds, "pseudonymise"):
                     share = pseudonymise(landed.contract, verdict.accepted, key)
-                shares.append((share, landed.extract_night))
                 with _timed(seconds, "write"):
                     _insert_rows(con, verdict, share.rows)
                     _insert_findings(con, verdict, key)
                     _record(con, verdict, night, "loaded")
+                    store(vault, share, landed.extract_night)
+                verdict.accepted = share = None  # written: let the rows go before the next file (rows_loaded keeps the count)
                 log.info("%s: %d received, %d loaded, %d quarantined, %d excluded", landed.name, verdict.rows_received,
                          verdict.rows_loaded, verdict.rows_quarantined, verdict.rows_excluded)
         except Exception:
+            vault.rollback()
             con.rollback()
             raise
         held = any(v.rejection for v in verdicts)
         if held:
+            vault.rollback()
             con.rollback()
             con.begin()
             refused = [v for v in verdicts if v.rejection]
@@ -243,7 +235,7 @@ def load_source(settings: Settings, source: str, night: date, run_id: str = "man
         _record_source(con, night, run_id, load)
         with _timed(seconds, "write"):
             if not held:
-                _store_identities(vault, shares)
+                vault.commit()
             con.commit()
     validated = [(v.landed.name, v.validation) for v in verdicts if v.validation is not None]
     if validated:

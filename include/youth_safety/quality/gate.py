@@ -49,6 +49,7 @@ class Verdict:
     landed: LandedFile
     started_at: datetime
     rows_received: int = 0
+    rows_loaded: int = 0  # kept when the loader lets go of ``accepted`` once written
     accepted: pd.DataFrame | None = None
     quarantine: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row_number", "rule_code", "column", "masked_value", "person_ref"]))
     exclusions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row_number", "rule_code"]))
@@ -58,10 +59,6 @@ class Verdict:
     rejection: FileRejected | None = None
     finished_at: datetime | None = None
     validation: Validation | None = None  # the GX result, for Data Docs
-
-    @property
-    def rows_loaded(self) -> int:
-        return 0 if self.accepted is None else len(self.accepted)
 
     @property
     def rows_quarantined(self) -> int:
@@ -124,7 +121,7 @@ def judge(landed: LandedFile, context: FileContext) -> Verdict:
     except FileRejected as rejection:
         verdict.rejection = rejection
         verdict.rows_received = verdict.rows_received or _rows_received(text)
-        verdict.accepted = None
+        verdict.accepted, verdict.rows_loaded = None, 0
     verdict.finished_at = datetime.now(UTC).replace(tzinfo=None)
     return verdict
 
@@ -148,3 +145,4 @@ def _split(verdict: Verdict, contract: Contract, frame: pd.DataFrame, failures: 
     verdict.warnings = failures.loc[failures["severity"] == "warn", ["row_number", "rule_code", "column"]].reset_index(drop=True)
     out = excluded_rows | set(held["row_number"])
     verdict.accepted = frame.loc[~frame["_source_row_number"].isin(out), [*contract.columns, "_source_row_number"]]
+    verdict.rows_loaded = len(verdict.accepted)
