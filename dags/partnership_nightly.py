@@ -28,8 +28,9 @@ in the vault), dbt_build (then its docs, published under reports/dbt-docs), scor
 use case's current cohort by its promoted model into the review list, prediction.review_list:
 person keys, scores, bands and reasons, for practitioners to review; a use case without a
 promoted model gets no list) and summarise run once every load has finished (trigger rule
-all_done); the report is written whatever happened, and the final task fails the run if any
-source was held back or linkage, dbt, scoring or publishing failed, so the night is seen and mended.
+all_done), and are skipped when prepare failed (its alert is the night's one); the report is
+written whatever happened, and the final task fails the run if any source was held back or
+preparing, linkage, dbt, scoring or publishing failed, so the night is seen and mended.
 
 Every task that writes the DuckDB warehouse takes the slot of the one-slot warehouse writer
 pool (DuckDB allows one writing process per file). Nothing here touches the warehouse or

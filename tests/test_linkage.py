@@ -16,9 +16,11 @@ import pytest
 from linkage_fixtures import Record, add, background, create_vault, record_key_of, truth
 from youth_safety.linkage import (LinkageConfig, LinkageRun, evaluate, key_history, person_key_map, registry, run, train,
                                   write_report)
+from youth_safety.linkage import workspace
 from youth_safety.linkage.clustering import cluster
 from youth_safety.linkage.keys import assign
 from youth_safety.linkage.quality import score
+from youth_safety.linkage.records import linkage_input
 
 NIGHT1, NIGHT2, NIGHT3 = date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
 NO_PAIRS = pd.DataFrame({"record_id_l": pd.Series(dtype="int64"), "record_id_r": pd.Series(dtype="int64")})
@@ -316,3 +318,17 @@ def test_report_is_written_offline_and_holds_no_identifier(night1, tmp_path):
                                             r.record_key, r.dob and r.dob.isoformat()) if v}
     wanted = sorted((v for v in values | {v.upper() for v in values} if len(v) >= 4), key=len, reverse=True)
     assert re.findall(rf"(?<![\w-])({'|'.join(map(re.escape, wanted))})(?![\w-])", html) == []
+
+
+def test_linkage_keeps_to_the_memory_cap_and_spills_beside_the_vault_only(night1, tmp_path, monkeypatch):
+    vault, home = night1
+    second_night(vault, home)
+    before = person_key_map(vault)
+    monkeypatch.setattr(workspace, "DUCKDB_MEMORY_LIMIT", "64MiB")
+    linker = workspace.linker_for(linkage_input(vault), registry.load(home, registry.current(home)), workspace.spill_folder(vault))
+    capped = linker._db_api.duckdb_con.execute(
+        "select current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0]
+    assert capped == ("64.0 MiB", str(tmp_path / "vault.duckdb.tmp"))  # identifiers spill only into the vault's folder
+    again = run(vault, home, NIGHT3, full=True)  # the whole linkage again, inside the small cap
+    assert again.full and again.scored_records == again.records
+    pd.testing.assert_frame_equal(person_key_map(vault), before)

@@ -221,3 +221,21 @@ def test_data_docs_never_show_an_identifier(borough, validated):
     text = html.unescape("\n".join(p.read_text(errors="replace") for p in pages))
     assert "(withheld)" in text  # identifier values were there to withhold
     assert not _identifier_values(borough) & _tokens(text)
+
+
+def test_data_docs_render_a_new_night_without_rendering_the_earlier_ones_again(borough, validated):
+    first, second = date(2021, 1, 4), date(2021, 1, 5)
+    index = build_data_docs(borough, first, validated[:3])
+
+    def pages() -> dict[Path, int]:
+        return {p: p.stat().st_mtime_ns for p in index.parent.rglob("*.html")}
+
+    before = pages()
+    build_data_docs(borough, second, validated[:1])
+    after = pages()
+    rendered = {p.relative_to(index.parent) for p in after if before.get(p) != after[p]}
+    new_results = {p for p in rendered if p.parts[0] == "validations"}
+    assert new_results and all(second.isoformat() in p.parts for p in new_results), rendered  # only the new night's results
+    assert not {p for p in rendered if first.isoformat() in p.parts}  # the earlier night's pages were left as they were
+    assert len(after) == len(before) + len(new_results)
+    assert first.isoformat() in index.read_text() and second.isoformat() in index.read_text()  # the index lists both

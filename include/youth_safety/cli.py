@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import threading
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,7 +14,7 @@ import duckdb
 import pendulum
 import typer
 
-from youth_safety.airflow_env import run_airflow
+from youth_safety.airflow_env import airflow_process
 from youth_safety.airflow_runs import TaskProgress
 from youth_safety.config import NIGHTLY_DAG_ID, TIMEZONE, WAREHOUSE_WRITER_POOL, Settings
 
@@ -46,23 +46,13 @@ def _errors(log_text: str) -> list[str]:
 
 
 def _airflow_problem(settings: Settings, args: list[str], log_path: Path, what: str,
-                     watch: Callable[[threading.Thread], None] | None = None) -> str | None:
-    """Run one Airflow command (with ``watch`` following it from this thread while it runs, when given);
+                     watch: Callable[[subprocess.Popen], None] | None = None) -> str | None:
+    """Run one Airflow command (with ``watch`` following its process from this thread while it runs, when given);
     on failure return the errors in its log and where the full log is, else None."""
     start = log_path.stat().st_size if log_path.exists() else 0
-    if watch is None:
-        done = run_airflow(settings, args, log_path)
-    else:
-        finished: list = []
-        worker = threading.Thread(target=lambda: finished.append(run_airflow(settings, args, log_path)), daemon=True)
-        worker.start()
-        try:
-            watch(worker)
-        finally:
-            worker.join()
-        if not finished:
-            return f"{what}: Airflow could not be started; see {log_path}"
-        done = finished[0]
+    with airflow_process(settings, args, log_path) as done:
+        if watch is not None:
+            watch(done)
     if done.returncode == 0:
         return None
     with open(log_path) as log:
@@ -208,11 +198,14 @@ def _run_night(settings: Settings, night: date, show: Callable[[TaskProgress], N
 
     launched = datetime.now(UTC)
 
-    def watch(worker: threading.Thread) -> None:
+    def watch(process: subprocess.Popen) -> None:
         running = True
         while running:  # one last look once Airflow has finished
-            running = worker.is_alive()
-            worker.join(POLL_SECONDS if running else 0)
+            try:
+                process.wait(POLL_SECONDS)
+                running = False
+            except subprocess.TimeoutExpired:
+                pass
             found = run_progress(settings, NIGHTLY_DAG_ID, launched)
             if found:
                 show(found)

@@ -30,6 +30,7 @@ from youth_safety.linkage.records import linkage_input, mark_scored, records_to_
 from youth_safety.linkage.schema import ensure_tables, transaction
 from youth_safety.linkage.scoring import score
 from youth_safety.linkage.training import SEED, train_in_transaction
+from youth_safety.linkage.workspace import spill_folder
 
 
 KEEP_LOW = 0.5  # scored pairs kept from here up, so the review band can widen without scoring again
@@ -146,7 +147,8 @@ def _run(vault: duckdb.DuckDBPyConnection, home: Path, night: date, full: bool, 
 
     records = linkage_input(vault)
     to_score = records_to_score(vault, full)
-    pairs = score(records, to_score, model, _frequencies(vault, version.version), min(config.review_low, KEEP_LOW))
+    pairs = score(records, to_score, model, _frequencies(vault, version.version), min(config.review_low, KEEP_LOW),
+                  spill_folder(vault))
     _store_pairs(vault, pairs, to_score, full, version.version, night)
     mark_scored(vault, to_score, night)
     stages.done("score")

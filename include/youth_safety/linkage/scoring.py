@@ -20,11 +20,12 @@ PAIR_COLUMNS = """least(unique_id_l, unique_id_r) as record_id_l, greatest(uniqu
 
 
 def score(records: pa.Table, to_score: list[int], model: dict[str, Any], frequencies: dict[str, pa.Table],
-          floor: float) -> pd.DataFrame:
-    """Scored pairs (record_id_l < record_id_r) with match probability at or above ``floor``."""
+          floor: float, spill_to: str = "") -> pd.DataFrame:
+    """Scored pairs (record_id_l < record_id_r) with match probability at or above ``floor``
+    (work beyond the memory cap spills to ``spill_to``)."""
     chosen = pc.is_in(records["unique_id"], value_set=pa.array(to_score, type=records["unique_id"].type))
     new, rest = records.filter(chosen), records.filter(pc.invert(chosen))
-    linker = linker_for(records, model)
+    linker = linker_for(records, model, spill_to)
     use_term_frequencies(linker, frequencies)
     manage, infer = linker.table_management, linker.inference
     predictions = []

@@ -30,7 +30,7 @@ from youth_safety.linkage.deterministic import deterministic_edges
 from youth_safety.linkage.model import settings
 from youth_safety.linkage.records import linkage_input, register_new_records
 from youth_safety.linkage.schema import ensure_tables, transaction
-from youth_safety.linkage.workspace import linker_for, term_frequencies
+from youth_safety.linkage.workspace import linker_for, spill_folder, term_frequencies
 
 SEED = 42
 U_MAX_PAIRS = 1e7
@@ -81,7 +81,7 @@ class Fitted:
 def fit(vault: duckdb.DuckDBPyConnection, seed: int = SEED) -> Fitted:
     """Train on every current record in the vault (nothing saved)."""
     records, labelled_pairs = _with_identity_groups(vault, linkage_input(vault))
-    linker = linker_for(records, settings())
+    linker = linker_for(records, settings(), spill_folder(vault))
     linker.training.estimate_probability_two_random_records_match([block_on(*PRIOR_RULE)], recall=PRIOR_RULE_RECALL)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=seed)
     linker.training.estimate_m_from_label_column(LABEL)

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import duckdb
 
-from youth_safety.config import Settings
+from youth_safety.config import DUCKDB_MEMORY_LIMIT, Settings
 from youth_safety.privacy.keys import SecretKeyError, key_id
 from youth_safety.privacy.pseudonymise import Pseudonymised
 
@@ -74,6 +74,7 @@ def connect_vault(settings: Settings, read_only: bool = False) -> Iterator[duckd
         _private_dir(path.parent)
     con = duckdb.connect(str(path), read_only=read_only)
     try:
+        con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")  # beyond it, work spills beside the vault
         if not read_only:
             os.chmod(path, 0o600)
             for ddl in VAULT_DDL:

@@ -83,20 +83,26 @@ def _context(settings: Settings):
 
 
 def build_data_docs(settings: Settings, night: date, validations: Iterable[tuple[str, Validation]]) -> Path:
-    """Store the night's results, keyed by landed file (a name or a path), and rebuild the site.
+    """Store the night's results, keyed by landed file (a name or a path), and render them into the site.
 
-    Each result's meta gets the night's run and the file's name (what its page shows).
-    Returns the site's index page.
+    Each result's meta gets the night's run and the file's name (what its page shows). Only the
+    night's results, their suites and the index are rendered (earlier nights' pages stay as they
+    were), so a night costs the same in the first week as after years; a site with no index yet
+    is rendered whole. Returns the site's index page.
     """
     context = _context(settings)
     validations = list(validations)
-    for contract in {v.contract for _, v in validations}:
+    contracts = {v.contract for _, v in validations}
+    for contract in contracts:
         context.suites.add_or_update(load_suite(contract))
     run_id = RunIdentifier(run_name=night.isoformat(), run_time=datetime.combine(night, time(), timezone.utc))
+    rendered: list = [ExpectationSuiteIdentifier(name=contract.name) for contract in contracts]
     for file, validation in validations:
         name = Path(file).name
         validation.result.meta.update(run_id=run_id.to_json_dict(), batch_spec={"data_asset_name": name})
         key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=validation.contract.name), run_id, name)
         context.validation_results_store.set(key, validation.result)
-    context.build_data_docs(site_names=[SITE])
-    return data_docs_dir(settings) / "index.html"
+        rendered.append(key)
+    index = data_docs_dir(settings) / "index.html"
+    context.build_data_docs(site_names=[SITE], resource_identifiers=rendered if index.exists() else None)
+    return index
