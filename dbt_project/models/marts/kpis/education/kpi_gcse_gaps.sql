@@ -6,11 +6,12 @@
     WBRI and eligible for free school meals at any time in the six years up to the KS4 census
     day, the DfE's FSM6), with 'disadvantaged' (FSM6, any ethnicity) alongside.
 -#}
-with ks4 as (
+with ks4 as (  -- scores summed as decimals, exactly: a parallel sum of doubles can differ in its last bit
+              -- from run to run and tip a mean shown to 2 decimals (x.xx5 is common) either way
     select keys.person_key,
            {{ academic_year_start('attainment.academic_year') }} as academic_year_start,
-           avg(attainment.ks4_attainment8) as attainment8,
-           avg(attainment.ks4_progress8) as progress8
+           avg(attainment.ks4_attainment8::decimal(18, 6))::decimal(18, 6) as attainment8,
+           avg(attainment.ks4_progress8::decimal(18, 6))::decimal(18, 6) as progress8
     from {{ ref('stg_education__attainment') }} as attainment
     inner join {{ ref('int_agency_records_keyed') }} as keys
         on keys.entity = 'pupil_id' and keys.record_key = attainment.pupil_id
