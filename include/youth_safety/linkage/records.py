@@ -30,13 +30,16 @@ INPUT_SQL = f"""
            case when valid then left(pc, -3) || ' ' || right(pc, 3)[1] end as postcode_sector,
            case when valid then left(pc, -3) end as postcode_district,
            year(dob) as birth_year,
-           forename[1] as forename_initial
+           strftime(dob, '%m%d') as birth_day_month,
+           forename[1] as forename_initial,
+           surname[1] as surname_initial
     from v
 """
 INPUT_SCHEMA = pa.schema([
     ("unique_id", pa.int64()), ("forename", pa.string()), ("surname", pa.string()), ("dob", pa.date32()),
     ("sex", pa.string()), ("postcode", pa.string()), ("postcode_sector", pa.string()),
-    ("postcode_district", pa.string()), ("birth_year", pa.int64()), ("forename_initial", pa.string()),
+    ("postcode_district", pa.string()), ("birth_year", pa.int64()), ("birth_day_month", pa.string()),
+    ("forename_initial", pa.string()), ("surname_initial", pa.string()),
 ])
 IDENTITY_HASH = "md5(concat_ws('|', p.forename, p.surname, p.dob, p.sex, p.postcode))"
 
