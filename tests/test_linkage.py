@@ -19,8 +19,10 @@ from youth_safety.linkage import (LinkageConfig, LinkageRun, evaluate, key_histo
 from youth_safety.linkage import workspace
 from youth_safety.linkage.clustering import cluster
 from youth_safety.linkage.keys import assign
+from youth_safety.linkage.model import prediction_rules
 from youth_safety.linkage.quality import score
-from youth_safety.linkage.records import linkage_input
+from youth_safety.linkage.records import linkage_input, register_new_records
+from youth_safety.linkage.schema import ensure_tables
 
 NIGHT1, NIGHT2, NIGHT3 = date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
 NO_PAIRS = pd.DataFrame({"record_id_l": pd.Series(dtype="int64"), "record_id_r": pd.Series(dtype="int64")})
@@ -248,6 +250,43 @@ def test_reviewers_decisions_force_and_forbid_links_and_leave_the_queue(night1):
     assert not {jonathan, cosima} & set(left["pair_id"])
     assert run(vault, home, date(2026, 3, 5)).decisions_read == 0  # the same file again: nothing new
     assert len(set(keys_of(vault, JONATHAN))) == 2
+
+
+# William's school record, and police records of him with the mess agencies make: one mess each, then two at once.
+WILLIAM = Record("william", "education", "P900010", "William", "Roberts", date(2008, 3, 7), "M", "N7 8AB")
+MESSY_WILLIAMS = {
+    "forename slip": ("Wlliam", "Roberts", date(2008, 3, 7), "N1 2CD"),
+    "short form, another initial": ("Bill", "Roberts", date(2008, 3, 7), "N1 2CD"),
+    "surname slip": ("William", "Robrets", date(2008, 3, 7), "N1 2CD"),
+    "day and month swapped": ("William", "Roberts", date(2008, 7, 3), "N1 2CD"),
+    "year mistyped": ("William", "Roberts", date(2009, 3, 7), "N1 2CD"),
+    "no postcode": ("William", "Roberts", date(2008, 3, 7), None),
+    "short form and surname slip": ("Will", "Robrets", date(2008, 3, 7), "N1 2CD"),
+    "forename slip and swap": ("Wlliam", "Roberts", date(2008, 7, 3), "N1 2CD"),
+    "surname slip and swap": ("William", "Robrets", date(2008, 7, 3), "N1 2CD"),
+    "short form, another initial, and swap at home": ("Bill", "Roberts", date(2008, 7, 3), "N7 8AB"),
+}
+# Namesakes: the same name born in another year and living elsewhere; one of the same age and initial elsewhere.
+NOT_WILLIAM = {
+    "namesake born apart": ("William", "Roberts", date(2003, 11, 20), "EC1V 9QQ"),
+    "same birthday, other names": ("Kwame", "Mensah", date(2008, 3, 7), "EC1V 9QQ"),
+}
+
+
+def test_blocking_makes_candidates_of_a_persons_messy_records_but_not_of_namesakes_born_apart(tmp_path):
+    vault = create_vault(tmp_path / "vault.duckdb")
+    ensure_tables(vault)
+    others = {label: Record(label, "police", f"V9{i:05d}", *fields[:3], "M", fields[3])
+              for i, (label, fields) in enumerate({**MESSY_WILLIAMS, **NOT_WILLIAM}.items())}
+    add(vault, [WILLIAM, *others.values()], NIGHT1)
+    register_new_records(vault, NIGHT1)
+    vault.register("blocked", linkage_input(vault))
+    any_rule = " or ".join(f"({rule.get_blocking_rule('duckdb').blocking_rule_sql})" for rule in prediction_rules())
+    candidates = {key for (key,) in vault.execute(f"""
+        select kr.record_key from blocked l join blocked r on l.unique_id <> r.unique_id and ({any_rule})
+        join link_records kl on kl.record_id = l.unique_id join link_records kr on kr.record_id = r.unique_id
+        where kl.record_key = ?""", [WILLIAM.record_key]).fetchall()}
+    assert {label for label, record in others.items() if record.record_key in candidates} == set(MESSY_WILLIAMS)
 
 
 def test_scored_links_never_join_people_with_different_nhs_numbers_or_a_reviewers_no():
