@@ -20,7 +20,7 @@ PAIR_COLUMNS = """least(unique_id_l, unique_id_r) as record_id_l, greatest(uniqu
 
 
 def score(records: pa.Table, to_score: list[int], model: dict[str, Any], frequencies: dict[str, pa.Table],
-          floor: float, spill_to: str = "") -> pd.DataFrame:
+          floor: float, spill_to: str) -> pd.DataFrame:
     """Scored pairs (record_id_l < record_id_r) with match probability at or above ``floor``
     (work beyond the memory cap spills to ``spill_to``)."""
     chosen = pc.is_in(records["unique_id"], value_set=pa.array(to_score, type=records["unique_id"].type))
